@@ -1,0 +1,246 @@
+/* client.c: a client for the TCP one-byte echo server. Public domain. */
+/*
+ * Send one byte, read the reply, check it is that byte plus one.
+ * The calls come in the order a socket client makes them:
+ * getaddrinfo, then socket and connect for each address until one
+ * answers, then write, read and close.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_HOST	"localhost"
+#define DEFAULT_PORT	"29008"
+#define DEFAULT_TIMEOUT	5
+#define MAX_TIMEOUT	86400
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: client [-c char] [-t seconds] [host [port]]\n");
+	exit(2);
+}
+
+/* Parse a whole decimal string in [min, max]; -1 if it is not one. */
+static long
+parse_number(const char *s, long min, long max)
+{
+	char *end;
+	long n;
+
+	if (*s < '0' || *s > '9')	/* strtol would take spaces and signs */
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	return n;
+}
+
+/* -c takes one byte, or \xNN for any byte (0 cannot be in an argument). */
+static int
+parse_char(const char *s)
+{
+	if (s[0] != '\0' && s[1] == '\0')
+		return (unsigned char)s[0];
+	/* Check the digits first: strtoul would take a sign or "0x". */
+	if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+	    isxdigit((unsigned char)s[3]) && s[4] == '\0')
+		return (int)strtoul(s + 2, NULL, 16);
+	return -1;
+}
+
+/* Show a byte as itself, or as \xNN when it is not printable ASCII. */
+static void
+format_byte(unsigned char c, char *buf, size_t size)
+{
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(buf, size, "%c", c);
+	else
+		snprintf(buf, size, "\\x%02x", c);
+}
+
+/*
+ * connect() alone may wait minutes for a host that drops our SYN.  So
+ * connect without blocking, and poll for the outcome up to the timeout.
+ */
+static int
+connect_within(const struct addrinfo *ai, int seconds)
+{
+	struct pollfd pfd;
+	socklen_t len;
+	int fd, flags, err, saved;
+
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+		return -1;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		goto fail;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS)
+			goto fail;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if ((err = poll(&pfd, 1, seconds * 1000)) <= 0) {
+			if (err == 0)
+				errno = ETIMEDOUT;
+			goto fail;
+		}
+		/* The connect's own result, success or error, is SO_ERROR. */
+		len = sizeof err;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			goto fail;
+		if (err != 0) {
+			errno = err;
+			goto fail;
+		}
+	}
+	if (fcntl(fd, F_SETFL, flags) == 0)
+		return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Bound the send and the wait for the reply, as connect_within does. */
+static int
+set_timeouts(int fd, int seconds)
+{
+	struct timeval tv;
+
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1)
+		return -1;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct addrinfo hints, *res, *ai;
+	const char *host = DEFAULT_HOST, *port = DEFAULT_PORT;
+	unsigned char byte = 'r', reply;
+	char shown[8], want[8];
+	int ch, fd = -1, gai, c, err;
+	long timeout = DEFAULT_TIMEOUT;
+	ssize_t n;
+
+	while ((ch = getopt(argc, argv, "c:t:")) != -1) {
+		switch (ch) {
+		case 'c':
+			if ((c = parse_char(optarg)) == -1) {
+				fprintf(stderr, "client: -c takes one byte or "
+				    "\\xNN, not '%s'\n", optarg);
+				usage();
+			}
+			byte = (unsigned char)c;
+			break;
+		case 't':
+			if ((timeout = parse_number(optarg, 1, MAX_TIMEOUT)) == -1) {
+				fprintf(stderr, "client: invalid timeout '%s'\n",
+				    optarg);
+				usage();
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 2)
+		usage();
+	if (argc >= 1)
+		host = argv[0];
+	if (argc == 2) {
+		if (parse_number(argv[1], 1, 65535) == -1) {
+			fprintf(stderr, "client: invalid port '%s'\n", argv[1]);
+			usage();
+		}
+		port = argv[1];
+	}
+
+	/* A server that closes early must give us EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	/* A name may have several addresses (localhost: ::1, 127.0.0.1). */
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
+		fprintf(stderr, "client: resolve %s: %s\n", host,
+		    gai_strerror(gai));
+		return 1;
+	}
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
+		fd = connect_within(ai, (int)timeout);
+	err = errno;	/* the last address's reason, if none answered */
+	freeaddrinfo(res);
+	if (fd == -1) {
+		errno = err;
+		if (errno == ECONNREFUSED)
+			fprintf(stderr, "client: no server is listening on %s "
+			    "port %s (connection refused)\n", host, port);
+		else if (errno == ETIMEDOUT)
+			fprintf(stderr, "client: connect to %s port %s: no "
+			    "answer within %ld s\n", host, port, timeout);
+		else
+			fprintf(stderr, "client: connect to %s port %s: %s\n",
+			    host, port, strerror(errno));
+		return 1;
+	}
+	if (set_timeouts(fd, (int)timeout) == -1) {
+		fprintf(stderr, "client: setsockopt: %s\n", strerror(errno));
+		return 1;
+	}
+
+	if (write(fd, &byte, 1) != 1) {
+		fprintf(stderr, "client: send to %s port %s: %s\n", host, port,
+		    errno == EAGAIN || errno == EWOULDBLOCK ?
+		    "timed out" : strerror(errno));
+		return 1;
+	}
+	n = read(fd, &reply, 1);
+	if (n == 0) {
+		fprintf(stderr, "client: %s port %s closed the connection "
+		    "without replying\n", host, port);
+		return 1;
+	}
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			fprintf(stderr, "client: no reply from %s port %s "
+			    "within %ld s\n", host, port, timeout);
+		else
+			fprintf(stderr, "client: read from %s port %s: %s\n",
+			    host, port, strerror(errno));
+		return 1;
+	}
+	close(fd);
+
+	format_byte(reply, shown, sizeof shown);
+	printf("Reply from server: %s\n", shown);
+	if (reply != (unsigned char)(byte + 1)) {
+		format_byte((unsigned char)(byte + 1), want, sizeof want);
+		fprintf(stderr, "client: wrong reply: expected %s\n", want);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,367 @@
+/* load.c: drive the one-byte echo server with many clients. Public domain. */
+/*
+ * load [-c concurrency] [-n connections] [-T seconds] [-m mode] [-d ms]
+ *      [host] port
+ *
+ * Opens n connections in all, c at a time (one thread each).  A good
+ * client sends byte i % 256, reads the reply and checks it is byte + 1.
+ * The other modes are the clients a real server meets: silent, close,
+ * reset, reset-after-send, extra, slow.  Prints one line; exits 1 if any
+ * connection went wrong or missed the deadline, 2 on usage errors.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW };
+static const char *mode_names[] = { "good", "silent", "close", "reset",
+    "reset-after-send", "extra", "slow" };
+
+enum result { OK, WRONG, ERROR };
+
+static struct addrinfo *target;
+static enum mode mode = GOOD;
+static long total = 1000, delay_ms = 500;
+static double deadline;		/* monotonic seconds */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static long next, counts[3];
+static long *latency;		/* microseconds, per good reply */
+static long nlatency;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: load [-c concurrency] [-n connections] "
+	    "[-T seconds] [-m mode] [-d ms] [host] port\n");
+	exit(2);
+}
+
+static long
+parse_number(const char *s, long min, long max)
+{
+	char *end;
+	long n;
+
+	if (*s < '0' || *s > '9')
+		usage();
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		usage();
+	return n;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "load: hard deadline passed\n";
+
+	(void)sig;
+	(void)write(2, msg, sizeof msg - 1);
+	_exit(1);
+}
+
+/* Milliseconds left before the deadline, at least 1. */
+static int
+left_ms(void)
+{
+	double left = deadline - now();
+
+	return left < 0.001 ? 1 : (int)(left * 1000);
+}
+
+/* Wait for fd to be ready for events, no later than the deadline. */
+static int
+wait_for(int fd, short events)
+{
+	struct pollfd pfd;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	while ((r = poll(&pfd, 1, left_ms())) == -1 && errno == EINTR)
+		;
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r > 0 ? 0 : -1;
+}
+
+/* A non-blocking socket, connected, or -1. */
+static int
+connect_target(void)
+{
+	int fd, err;
+	socklen_t len = sizeof err;
+
+	fd = socket(target->ai_family, target->ai_socktype,
+	    target->ai_protocol);
+	if (fd == -1)
+		return -1;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		goto fail;
+	if (connect(fd, target->ai_addr, target->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS || wait_for(fd, POLLOUT) == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int
+send_bytes(int fd, const unsigned char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if (wait_for(fd, POLLOUT) == -1)
+			return -1;
+		if ((w = write(fd, buf, n)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read one byte: 1, 0 on EOF, -1 on error or deadline. */
+static int
+recv_byte(int fd, unsigned char *c)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (wait_for(fd, POLLIN) == -1)
+			return -1;
+		if ((r = read(fd, c, 1)) >= 0)
+			return (int)r;
+		if (errno != EINTR && errno != EAGAIN)
+			return -1;
+	}
+}
+
+static void
+hard_close(int fd)
+{
+	struct linger l = { 1, 0 };	/* close sends a reset */
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	close(fd);
+}
+
+/* One connection of the run's mode; adds its latency when it got a reply. */
+static enum result
+one(long i)
+{
+	unsigned char out[4], in;
+	struct timespec ts;
+	double start = now();
+	int fd, r;
+	enum result res = OK;
+
+	out[0] = (unsigned char)(i % 256);
+	out[1] = '\r';
+	out[2] = '\n';
+	out[3] = 'x';
+	if ((fd = connect_target()) == -1)
+		return ERROR;
+	switch (mode) {
+	case CLOSE:
+		close(fd);
+		return OK;
+	case RESET:
+		hard_close(fd);
+		return OK;
+	case RESET_AFTER_SEND:
+		r = send_bytes(fd, out, 1);
+		hard_close(fd);
+		return r == 0 ? OK : ERROR;
+	case SILENT:
+		/* Hold until the server drops us: that is the success. */
+		r = recv_byte(fd, &in);
+		close(fd);
+		return r == 0 || (r == -1 && errno == ECONNRESET) ? OK : ERROR;
+	case SLOW:
+		ts.tv_sec = delay_ms / 1000;
+		ts.tv_nsec = delay_ms % 1000 * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		break;
+	default:
+		break;
+	}
+	if (send_bytes(fd, out, mode == EXTRA ? sizeof out : 1) == -1 ||
+	    (r = recv_byte(fd, &in)) != 1)
+		res = ERROR;
+	else if (in != (unsigned char)(out[0] + 1))
+		res = WRONG;
+	close(fd);
+	if (res == OK) {
+		pthread_mutex_lock(&lock);
+		latency[nlatency++] = (long)((now() - start) * 1e6);
+		pthread_mutex_unlock(&lock);
+	}
+	return res;
+}
+
+static void *
+worker(void *arg)
+{
+	long i;
+	enum result r;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		i = next < total && now() < deadline ? next++ : -1;
+		pthread_mutex_unlock(&lock);
+		if (i == -1)
+			return NULL;
+		r = one(i);
+		pthread_mutex_lock(&lock);
+		counts[r]++;
+		pthread_mutex_unlock(&lock);
+	}
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static long
+percentile(int p)
+{
+	if (nlatency == 0)
+		return 0;
+	return latency[(nlatency - 1) * p / 100];
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct addrinfo hints;
+	pthread_attr_t attr;
+	pthread_t *threads;
+	const char *host = "127.0.0.1";
+	long conc = 1, secs = 60, i, started;
+	double t0, elapsed;
+	int ch, gai;
+	size_t m;
+
+	while ((ch = getopt(argc, argv, "c:n:T:m:d:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conc = parse_number(optarg, 1, 4096);
+			break;
+		case 'n':
+			total = parse_number(optarg, 1, 100000000);
+			break;
+		case 'T':
+			secs = parse_number(optarg, 1, 3600);
+			break;
+		case 'd':
+			delay_ms = parse_number(optarg, 0, 3600000);
+			break;
+		case 'm':
+			for (m = 0; m < sizeof mode_names / sizeof *mode_names; m++)
+				if (strcmp(optarg, mode_names[m]) == 0)
+					break;
+			if (m == sizeof mode_names / sizeof *mode_names)
+				usage();
+			mode = (enum mode)m;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 2)
+		host = *argv++;
+	else if (argc != 1)
+		usage();
+	parse_number(argv[0], 1, 65535);
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, on_alarm);
+	alarm((unsigned)secs + 5);	/* should every poll bound fail */
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host, argv[0], &hints, &target)) != 0) {
+		fprintf(stderr, "load: %s: %s\n", host, gai_strerror(gai));
+		return 1;
+	}
+	if (conc > total)
+		conc = total;
+	if ((latency = calloc((size_t)total, sizeof *latency)) == NULL ||
+	    (threads = calloc((size_t)conc, sizeof *threads)) == NULL) {
+		fprintf(stderr, "load: out of memory\n");
+		return 1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+
+	t0 = now();
+	deadline = t0 + (double)secs;
+	for (started = 0; started < conc; started++)
+		if (pthread_create(&threads[started], &attr, worker, NULL) != 0)
+			break;
+	if (started == 0) {
+		fprintf(stderr, "load: cannot start threads\n");
+		return 1;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	elapsed = now() - t0;
+
+	qsort(latency, (size_t)nlatency, sizeof *latency, cmp_long);
+	printf("mode %s connections %ld ok %ld wrong %ld errors %ld "
+	    "seconds %.3f conn/s %.0f p50_us %ld p99_us %ld max_us %ld\n",
+	    mode_names[mode], next, counts[OK], counts[WRONG], counts[ERROR],
+	    elapsed, (double)next / elapsed, percentile(50), percentile(99),
+	    nlatency ? latency[nlatency - 1] : 0L);
+	freeaddrinfo(target);
+	free(latency);
+	free(threads);
+	return counts[OK] == total ? 0 : 1;
+}
