@@ -18,10 +18,13 @@ client: client.c
 tests/load: tests/load.c
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/load.c $(LDFLAGS) -lpthread
 
-test: all tests/load
+tests/fake: tests/fake.c
+	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/fake.c $(LDFLAGS)
+
+test: all tests/load tests/fake
 	sh tests/run.sh
 
 clean:
-	rm -f $(PROGS) tests/load
+	rm -f $(PROGS) tests/load tests/fake
 
 .PHONY: all test clean

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_PORT	"29008"
@@ -189,24 +190,24 @@ read_request(int fd, unsigned char *buf, size_t size)
 
 /*
  * A client that sent a buffer full may have more on the way.  Only then
- * do we pay for a lingering close: send our FIN and read until the
- * client's, or until the timeout, so close finds nothing unread.
+ * do we pay for a lingering close: send our FIN, then read until the
+ * client's (or for at most the timeout), so close finds nothing unread.
  */
 static void
-drain(int fd, unsigned char *buf, size_t size)
+drain(int fd, unsigned char *buf, size_t size, long timeout)
 {
+	time_t end = time(NULL) + timeout;
 	ssize_t n;
-	int rounds = 64;	/* bounds a client that floods us */
 
 	if (shutdown(fd, SHUT_WR) == -1)
 		return;
-	while (rounds-- > 0 && ((n = read(fd, buf, size)) > 0 ||
-	    (n == -1 && errno == EINTR)))
+	while (((n = read(fd, buf, size)) > 0 || (n == -1 && errno == EINTR)) &&
+	    time(NULL) < end)
 		;
 }
 
 static void
-serve(int fd, const struct sockaddr *peer, int quiet)
+serve(int fd, const struct sockaddr *peer, long timeout, int quiet)
 {
 	unsigned char buf[512], reply = 0;
 	char who[INET6_ADDRSTRLEN + 16], in[8], out[8];
@@ -219,7 +220,7 @@ serve(int fd, const struct sockaddr *peer, int quiet)
 		while (write(fd, &reply, 1) == -1 && errno == EINTR)
 			;
 		if ((size_t)n == sizeof buf)
-			drain(fd, buf, sizeof buf);
+			drain(fd, buf, sizeof buf, timeout);
 	}
 	if (quiet)
 		return;
@@ -363,7 +364,7 @@ main(int argc, char *argv[])
 			inherits = has_timeout(cfd);
 		if (!inherits)
 			set_timeout(cfd, (int)timeout);
-		serve(cfd, (struct sockaddr *)&addr, quiet);
+		serve(cfd, (struct sockaddr *)&addr, timeout, quiet);
 		close(cfd);
 	}
 	close(lfd);

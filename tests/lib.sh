@@ -1,0 +1,119 @@
+# lib.sh: helpers for the test suite, sourced by run.sh.  POSIX sh.
+#
+# A test is a sentence and a list of commands joined by &&:
+#	t 'the client gets its reply' '
+#		"$top/client" 127.0.0.1 $port >out && grep -q "server: s" out
+#	'
+# It passes when the commands exit 0.  Its output is shown only on failure.
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/echo-tests.XXXXXX") || exit 1
+pids=
+n=0
+passed=0
+failed=0
+skipped=0
+
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+t() {
+	n=$((n + 1))
+	what=$1
+	body=$2
+	cd "$tmp" || exit 1
+	if { eval "$body"; } >"$tmp/log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok $n - $what"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $what"
+		sed 's/^/#   /' "$tmp/log"
+	fi
+	cd "$top" || exit 1
+}
+
+# skip WHAT WHY: a test this host cannot run, counted apart.
+skip() {
+	n=$((n + 1))
+	skipped=$((skipped + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# wait_line FILE PATTERN: wait up to 5 s for a line matching PATTERN.
+wait_line() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "no line matching '$2' in $1 after 5 s:"
+	cat "$1" 2>/dev/null
+	return 1
+}
+
+# port_of FILE: the port of the first "listening on ... port N" line.
+port_of() {
+	sed -n 's/.*listening on .* port \([0-9][0-9]*\)$/\1/p' "$1" | head -n 1
+}
+
+# start NAME CMD [ARGS]: run CMD in the background, output in
+# $tmp/NAME.out and NAME.err; wait for its listening line; set $pid, $port.
+start() {
+	name=$1
+	shift
+	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	pids="$pids $pid"
+	port=
+	wait_line "$tmp/$name.out" 'listening on .* port [0-9]' || return 1
+	port=$(port_of "$tmp/$name.out")
+}
+
+# stop PID: SIGTERM, then wait up to 5 s for it to exit; its status.
+stop() {
+	kill "$1" 2>/dev/null
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "process $1 still running 5 s after SIGTERM"
+		kill -9 "$1"
+	fi
+	wait "$1"
+}
+
+# alive PID: the process is still running.
+alive() {
+	kill -0 "$1" 2>/dev/null || { echo "process $1 has died"; return 1; }
+}
+
+# exits_with STATUS PATTERN CMD [ARGS]: CMD exits STATUS, and its stderr
+# matches PATTERN; for a run-time failure (1), in a single line.
+exits_with() {
+	want=$1
+	pattern=$2
+	shift 2
+	timeout 10 "$@" >"$tmp/cmd.out" 2>"$tmp/cmd.err" </dev/null
+	st=$?
+	if [ $st -ne "$want" ] || ! grep -q -- "$pattern" "$tmp/cmd.err" ||
+	    { [ "$want" -eq 1 ] && [ "$(wc -l <"$tmp/cmd.err")" -ne 1 ]; }; then
+		echo "$*: exit $st, want $want and '$pattern' on stderr:"
+		cat "$tmp/cmd.err"
+		return 1
+	fi
+}
+
+# usage_error CMD [ARGS]: CMD exits 2 with a usage line on stderr.
+usage_error() {
+	exits_with 2 '^usage: ' "$@"
+}

@@ -1,0 +1,84 @@
+# The exchange: one byte in, that byte plus one out, and the server's log.
+
+start server "$top/server" 0
+
+t 'the listening line names the address and the real port' '
+	grep -q "^server: listening on :: port $port\$" server.out &&
+	[ "$port" -gt 0 ]
+'
+
+t 'the client sends r and prints the reply s' '
+	"$top/client" localhost $port >out &&
+	echo "Reply from server: s" >want && cmp want out
+'
+
+t 'the server logs the peer, the byte received and the byte sent' '
+	wait_line server.out "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$" ||
+	wait_line server.out "^::1 port [0-9]*: .r. -> .s.\$"
+'
+
+t 'every byte value 0 to 255 comes back as byte + 1 mod 256' '
+	i=0 bad=0
+	while [ $i -lt 256 ]; do
+		j=$(( (i + 1) % 256 ))
+		if [ $j -ge 32 ] && [ $j -le 126 ]; then
+			want=$(printf "\\$(printf %03o $j)")
+		else
+			want=$(printf "\\\\x%02x" $j)
+		fi
+		got=$("$top/client" -c "$(printf "\\\\x%02x" $i)" 127.0.0.1 $port)
+		if [ $? -ne 0 ] || [ "$got" != "Reply from server: $want" ]; then
+			echo "byte $i: got \"$got\", want \"$want\""
+			bad=$((bad + 1))
+		fi
+		i=$((i + 1))
+	done
+	[ $bad -eq 0 ]
+'
+
+t 'a printable reply is printed as the character itself' '
+	"$top/client" -c A 127.0.0.1 $port >out &&
+	echo "Reply from server: B" >want && cmp want out
+'
+
+t 'byte 255 wraps to 0, shown as \x00 by client and server' '
+	"$top/client" -c "$(printf "\\377")" 127.0.0.1 $port >out &&
+	echo "Reply from server: \\x00" >want && cmp want out &&
+	wait_line server.out "^127\.0\.0\.1 port [0-9]*: \\\\xff -> \\\\x00\$"
+'
+
+t 'a client that sends r and a newline (nc -N) gets s, 200 times of 200' '
+	i=0 good=0
+	while [ $i -lt 200 ]; do
+		r=$(printf "r\n" | timeout 10 nc -N 127.0.0.1 $port)
+		[ "$r" = s ] && good=$((good + 1))
+		i=$((i + 1))
+	done
+	echo "$good of 200 replies" && [ $good -eq 200 ]
+'
+
+t 'a client that sends several bytes in one write gets its reply' '
+	"$top/tests/load" -m extra -c 4 -n 400 -T 20 127.0.0.1 $port
+'
+
+t 'a client that sends a whole buffer and more still gets its reply' '
+	r=$(head -c 100000 /dev/zero | tr "\\0" r | timeout 10 nc -N 127.0.0.1 $port) &&
+	[ "$r" = s ]
+'
+
+t 'the server is still up and SIGTERM stops it with status 0' '
+	alive $pid && stop $pid
+'
+
+t 'the listening line arrives at once through a pipe' '
+	{ "$top/server" -q 0 & echo $! >server.pid; wait; } | { read -r line &&
+	echo "$line" >pipe.out; cat >/dev/null; } &
+	wait_line pipe.out "^server: listening on :: port [0-9]" ; st=$?
+	kill $(cat server.pid); wait; [ $st -eq 0 ]
+'
+
+start server "$top/server" -q 0
+t 'with -q the server logs no connections' '
+	"$top/client" 127.0.0.1 $port >/dev/null && stop $pid &&
+	[ $(wc -l <server.out) -eq 1 ]
+'

@@ -1,0 +1,61 @@
+# Bad arguments: a usage line on stderr and exit 2, for both programs.
+# Each line below is one call's arguments, quoted as in a shell.
+
+while read -r line; do
+	t "server $line: usage, exit 2" "
+		eval \"set -- \$line\" && usage_error \"\$top/server\" \"\$@\"
+	"
+done <<'EOF_ARGS'
+abc
+70000
+65536
+-1
+''
+' 80'
+80x
+0x50
+-t x
+-t 0
+-t -5
+-t 1.5
+-t 99999999999999999999
+-z
+-b
+1 2
+-q -q 1 2
+EOF_ARGS
+
+while read -r line; do
+	t "client $line: usage, exit 2" "
+		eval \"set -- \$line\" && usage_error \"\$top/client\" \"\$@\"
+	"
+done <<'EOF_ARGS'
+-c ab
+-c ''
+-c '\x1'
+-c '\xzz'
+-c '\x-1'
+host abc
+host 0
+host 70000
+host -1
+host ' 80'
+-t x
+-t 0
+-t 2x
+-z
+-c
+a 1 2
+EOF_ARGS
+
+t 'an invalid port is echoed in the message' '
+	exits_with 2 "invalid port .abc." "$top/server" abc &&
+	exits_with 2 "invalid port .abc." "$top/client" localhost abc
+'
+
+t 'usage is one synopsis line with every option' '
+	{ "$top/server" -z 2>err; [ $? -eq 2 ]; } &&
+	grep -x "usage: server \[-q\] \[-t seconds\] \[-b address\] \[port\]" err &&
+	{ "$top/client" -z 2>err; [ $? -eq 2 ]; } &&
+	grep -x "usage: client \[-c char\] \[-t seconds\] \[host \[port\]\]" err
+'
