@@ -6,6 +6,14 @@
 #	'
 # It passes when the commands exit 0.  Its output is shown only on failure.
 
+# The programs under test: this checkout's, or a build elsewhere (BIN=dir),
+# such as the sanitizer build of make check.
+case ${BIN:-} in
+"") bin=$top ;;
+/*) bin=$BIN ;;
+*) bin=$top/$BIN ;;
+esac
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/echo-tests.XXXXXX") || exit 1
 pids=
 n=0

@@ -1,6 +1,6 @@
 # The exchange: one byte in, that byte plus one out, and the server's log.
 
-start server "$top/server" 0
+start server "$bin/server" 0
 
 t 'the listening line names the address and the real port' '
 	grep -q "^server: listening on :: port $port\$" server.out &&
@@ -8,7 +8,7 @@ t 'the listening line names the address and the real port' '
 '
 
 t 'the client sends r and prints the reply s' '
-	"$top/client" localhost $port >out &&
+	"$bin/client" localhost $port >out &&
 	echo "Reply from server: s" >want && cmp want out
 '
 
@@ -26,7 +26,7 @@ t 'every byte value 0 to 255 comes back as byte + 1 mod 256' '
 		else
 			want=$(printf "\\\\x%02x" $j)
 		fi
-		got=$("$top/client" -c "$(printf "\\\\x%02x" $i)" 127.0.0.1 $port)
+		got=$("$bin/client" -c "$(printf "\\\\x%02x" $i)" 127.0.0.1 $port)
 		if [ $? -ne 0 ] || [ "$got" != "Reply from server: $want" ]; then
 			echo "byte $i: got \"$got\", want \"$want\""
 			bad=$((bad + 1))
@@ -37,12 +37,12 @@ t 'every byte value 0 to 255 comes back as byte + 1 mod 256' '
 '
 
 t 'a printable reply is printed as the character itself' '
-	"$top/client" -c A 127.0.0.1 $port >out &&
+	"$bin/client" -c A 127.0.0.1 $port >out &&
 	echo "Reply from server: B" >want && cmp want out
 '
 
 t 'byte 255 wraps to 0, shown as \x00 by client and server' '
-	"$top/client" -c "$(printf "\\377")" 127.0.0.1 $port >out &&
+	"$bin/client" -c "$(printf "\\377")" 127.0.0.1 $port >out &&
 	echo "Reply from server: \\x00" >want && cmp want out &&
 	wait_line server.out "^127\.0\.0\.1 port [0-9]*: \\\\xff -> \\\\x00\$"
 '
@@ -58,7 +58,7 @@ t 'a client that sends r and a newline (nc -N) gets s, 200 times of 200' '
 '
 
 t 'a client that sends several bytes in one write gets its reply' '
-	"$top/tests/load" -m extra -c 4 -n 400 -T 20 127.0.0.1 $port
+	"$bin/tests/load" -m extra -c 4 -n 400 -T 20 127.0.0.1 $port
 '
 
 t 'a client that sends a whole buffer and more still gets its reply' '
@@ -71,14 +71,14 @@ t 'the server is still up and SIGTERM stops it with status 0' '
 '
 
 t 'the listening line arrives at once through a pipe' '
-	{ "$top/server" -q 0 & echo $! >server.pid; wait; } | { read -r line &&
+	{ "$bin/server" -q 0 & echo $! >server.pid; wait; } | { read -r line &&
 	echo "$line" >pipe.out; cat >/dev/null; } &
 	wait_line pipe.out "^server: listening on :: port [0-9]" ; st=$?
 	kill $(cat server.pid); wait; [ $st -eq 0 ]
 '
 
-start server "$top/server" -q 0
+start server "$bin/server" -q 0
 t 'with -q the server logs no connections' '
-	"$top/client" 127.0.0.1 $port >/dev/null && stop $pid &&
+	"$bin/client" 127.0.0.1 $port >/dev/null && stop $pid &&
 	[ $(wc -l <server.out) -eq 1 ]
 '

@@ -1,36 +1,36 @@
 # Clients that misbehave: silent, gone early, reset.  The server lives on.
 
-start server "$top/server" -t 1 0
+start server "$bin/server" -t 1 0
 
 t 'a silent client is dropped by the server after the timeout' '
-	"$top/tests/load" -m silent -n 1 -T 4 127.0.0.1 $port &&
+	"$bin/tests/load" -m silent -n 1 -T 4 127.0.0.1 $port &&
 	wait_line server.out "^127\.0\.0\.1 port [0-9]*: timed out\$"
 '
 
 t 'a client behind a silent one is answered within the timeout' '
-	"$top/tests/load" -m silent -n 1 -T 8 127.0.0.1 $port >silent.out &
+	"$bin/tests/load" -m silent -n 1 -T 8 127.0.0.1 $port >silent.out &
 	s=$! &&
 	sleep 2 &&	# the server now holds the silent client in read
-	"$top/client" -t 3 127.0.0.1 $port && wait $s
+	"$bin/client" -t 3 127.0.0.1 $port && wait $s
 '
 
 t 'a slow client that sends within the timeout is answered' '
-	"$top/tests/load" -m slow -d 500 -c 2 -n 4 -T 10 127.0.0.1 $port
+	"$bin/tests/load" -m slow -d 500 -c 2 -n 4 -T 10 127.0.0.1 $port
 '
 
 t 'clients that close at once leave the server serving' '
-	"$top/tests/load" -m close -c 4 -n 200 -T 10 127.0.0.1 $port &&
-	"$top/client" 127.0.0.1 $port && alive $pid
+	"$bin/tests/load" -m close -c 4 -n 200 -T 10 127.0.0.1 $port &&
+	"$bin/client" 127.0.0.1 $port && alive $pid
 '
 
 t 'clients that reset at once leave the server serving' '
-	"$top/tests/load" -m reset -c 4 -n 200 -T 10 127.0.0.1 $port &&
-	"$top/client" 127.0.0.1 $port && alive $pid
+	"$bin/tests/load" -m reset -c 4 -n 200 -T 10 127.0.0.1 $port &&
+	"$bin/client" 127.0.0.1 $port && alive $pid
 '
 
 t 'clients that send and reset before the reply leave it serving' '
-	"$top/tests/load" -m reset-after-send -c 4 -n 200 -T 10 127.0.0.1 $port &&
-	"$top/client" 127.0.0.1 $port && alive $pid
+	"$bin/tests/load" -m reset-after-send -c 4 -n 200 -T 10 127.0.0.1 $port &&
+	"$bin/client" 127.0.0.1 $port && alive $pid
 '
 
 t 'the server logs a client that closed without sending' '

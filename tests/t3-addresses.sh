@@ -1,53 +1,53 @@
 # Where the server listens: every address by default, one with -b.
 
-start server "$top/server" 0
+start server "$bin/server" 0
 
 t 'by default it answers on IPv4 loopback' '
-	"$top/client" 127.0.0.1 $port
+	"$bin/client" 127.0.0.1 $port
 '
 
 t 'by default it answers on IPv6 loopback' '
-	"$top/client" ::1 $port
+	"$bin/client" ::1 $port
 '
 
 t 'an IPv4 client is logged with its IPv4 address, not ::ffff:' '
-	"$top/client" 127.0.0.1 $port && "$top/client" ::1 $port &&
+	"$bin/client" 127.0.0.1 $port && "$bin/client" ::1 $port &&
 	wait_line server.out "^127\.0\.0\.1 port [0-9]*: " &&
 	wait_line server.out "^::1 port [0-9]*: " &&
 	! grep -q "ffff" server.out
 '
 stop $pid >/dev/null
 
-start server "$top/server" -b 127.0.0.1 0
+start server "$bin/server" -b 127.0.0.1 0
 
 t '-b 127.0.0.1 says so in its listening line' '
 	grep -q "^server: listening on 127\.0\.0\.1 port $port\$" server.out
 '
 
 t '-b 127.0.0.1 answers on 127.0.0.1' '
-	"$top/client" 127.0.0.1 $port
+	"$bin/client" 127.0.0.1 $port
 '
 
 t '-b 127.0.0.1 does not answer on ::1' '
-	exits_with 1 "no server is listening" "$top/client" ::1 $port
+	exits_with 1 "no server is listening" "$bin/client" ::1 $port
 '
 
 t 'the client finds a 127.0.0.1-only server through localhost' '
-	"$top/client" localhost $port
+	"$bin/client" localhost $port
 '
 stop $pid >/dev/null
 
-start server "$top/server" -b ::1 0
+start server "$bin/server" -b ::1 0
 
 t '-b ::1 answers on ::1 and not on 127.0.0.1' '
 	grep -q "^server: listening on ::1 port $port\$" server.out &&
-	"$top/client" ::1 $port &&
-	exits_with 1 "no server is listening" "$top/client" 127.0.0.1 $port
+	"$bin/client" ::1 $port &&
+	exits_with 1 "no server is listening" "$bin/client" 127.0.0.1 $port
 '
 
 if getent ahosts localhost 2>/dev/null | grep -q '^::1 '; then
 	t 'the client finds a ::1-only server through localhost' '
-		"$top/client" localhost $port
+		"$bin/client" localhost $port
 	'
 else
 	skip 'the client finds a ::1-only server through localhost' \
@@ -55,10 +55,10 @@ else
 fi
 stop $pid >/dev/null
 
-start server "$top/server" -b localhost 0
+start server "$bin/server" -b localhost 0
 
 t '-b localhost listens on a loopback address and answers localhost' '
 	grep -q "^server: listening on \(::1\|127\.0\.0\.1\) port $port\$" \
-	    server.out && "$top/client" localhost $port
+	    server.out && "$bin/client" localhost $port
 '
 stop $pid >/dev/null

@@ -1,40 +1,40 @@
 # Starting, stopping, restarting, and failing to start.
 
-start server "$top/server" 0
+start server "$bin/server" 0
 first=$port
 
 t 'SIGTERM: the server exits 0' '
-	"$top/client" 127.0.0.1 $port && stop $pid
+	"$bin/client" 127.0.0.1 $port && stop $pid
 '
 
 t 'restarting at once on the same port works (SO_REUSEADDR)' '
-	start server "$top/server" $first && [ "$port" = "$first" ] &&
-	"$top/client" 127.0.0.1 $port
+	start server "$bin/server" $first && [ "$port" = "$first" ] &&
+	"$bin/client" 127.0.0.1 $port
 '
 
 t 'SIGINT: the server exits 0 too' '
 	kill -INT $pid && wait $pid
 '
 
-start server "$top/server" 0
+start server "$bin/server" 0
 busy=$port
 
 t 'a port in use: exit 1, one line naming the port and the reason' '
-	exits_with 1 "port $busy: Address already in use" "$top/server" $busy
+	exits_with 1 "port $busy: Address already in use" "$bin/server" $busy
 '
 
 t 'an address not on this host: exit 1, naming it' '
 	exits_with 1 "192\.0\.2\.1 port 0: Cannot assign requested address" \
-	    "$top/server" -b 192.0.2.1 0
+	    "$bin/server" -b 192.0.2.1 0
 '
 
 t 'a name that does not resolve: exit 1, naming it' '
-	exits_with 1 "nosuch\.invalid port 0" "$top/server" -b nosuch.invalid 0
+	exits_with 1 "nosuch\.invalid port 0" "$bin/server" -b nosuch.invalid 0
 '
 
 if [ "$(id -u)" -ne 0 ]; then
 	t 'a port it may not bind: exit 1, naming the port' '
-		exits_with 1 "port 1: Permission denied" "$top/server" 1
+		exits_with 1 "port 1: Permission denied" "$bin/server" 1
 	'
 else
 	skip 'a port it may not bind: exit 1, naming the port' \
@@ -42,13 +42,13 @@ else
 fi
 
 t 'the first server is unharmed by all that' '
-	"$top/client" 127.0.0.1 $busy && stop $pid
+	"$bin/client" 127.0.0.1 $busy && stop $pid
 '
 
-start server "$top/server" -t 5 0
+start server "$bin/server" -t 5 0
 
 t 'SIGTERM while a client is in hand: it gets its reply, then exit 0' '
-	"$top/tests/load" -m slow -d 2500 -n 1 -T 10 127.0.0.1 $port &
+	"$bin/tests/load" -m slow -d 2500 -n 1 -T 10 127.0.0.1 $port &
 	c=$! &&
 	wait_line server.out "listening" && sleep 1.8 && kill $pid &&
 	wait $c && wait $pid &&

@@ -3,7 +3,7 @@
 
 while read -r line; do
 	t "server $line: usage, exit 2" "
-		eval \"set -- \$line\" && usage_error \"\$top/server\" \"\$@\"
+		eval \"set -- \$line\" && usage_error \"\$bin/server\" \"\$@\"
 	"
 done <<'EOF_ARGS'
 abc
@@ -27,7 +27,7 @@ EOF_ARGS
 
 while read -r line; do
 	t "client $line: usage, exit 2" "
-		eval \"set -- \$line\" && usage_error \"\$top/client\" \"\$@\"
+		eval \"set -- \$line\" && usage_error \"\$bin/client\" \"\$@\"
 	"
 done <<'EOF_ARGS'
 -c ab
@@ -49,13 +49,13 @@ a 1 2
 EOF_ARGS
 
 t 'an invalid port is echoed in the message' '
-	exits_with 2 "invalid port .abc." "$top/server" abc &&
-	exits_with 2 "invalid port .abc." "$top/client" localhost abc
+	exits_with 2 "invalid port .abc." "$bin/server" abc &&
+	exits_with 2 "invalid port .abc." "$bin/client" localhost abc
 '
 
 t 'usage is one synopsis line with every option' '
-	{ "$top/server" -z 2>err; [ $? -eq 2 ]; } &&
+	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: server \[-q\] \[-t seconds\] \[-b address\] \[port\]" err &&
-	{ "$top/client" -z 2>err; [ $? -eq 2 ]; } &&
+	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: client \[-c char\] \[-t seconds\] \[host \[port\]\]" err
 '

@@ -1,60 +1,60 @@
 # The client's failures: exit 1 and one clear line on stderr.
 
-start server "$top/server" 0
+start server "$bin/server" 0
 gone=$port
 stop $pid >/dev/null
 
 t 'no server there: exit 1, saying no server is listening' '
 	exits_with 1 "no server is listening on 127\.0\.0\.1 port $gone" \
-	    "$top/client" 127.0.0.1 $gone
+	    "$bin/client" 127.0.0.1 $gone
 '
 
 t 'a name that does not resolve: exit 1, naming it' '
 	exits_with 1 "^client: resolve nosuch\.invalid: " \
-	    "$top/client" nosuch.invalid 29008
+	    "$bin/client" nosuch.invalid 29008
 '
 
-start fake "$top/tests/fake" -m close
+start fake "$bin/tests/fake" -m close
 t 'the server closes without replying: exit 1, saying so' '
 	exits_with 1 "closed the connection without replying" \
-	    "$top/client" -t 2 127.0.0.1 $port
+	    "$bin/client" -t 2 127.0.0.1 $port
 '
 stop $pid >/dev/null
 
-start fake "$top/tests/fake" -m wrong
+start fake "$bin/tests/fake" -m wrong
 t 'a wrong reply: exit 1, showing reply and expectation' '
 	exits_with 1 "^client: wrong reply: expected s\$" \
-	    "$top/client" -t 2 127.0.0.1 $port &&
+	    "$bin/client" -t 2 127.0.0.1 $port &&
 	echo "Reply from server: t" >want && cmp want cmd.out
 '
 stop $pid >/dev/null
 
-start fake "$top/tests/fake" -m silent
+start fake "$bin/tests/fake" -m silent
 t 'no reply within -t 1: exit 1 after about a second, saying so' '
 	start_s=$(date +%s) &&
 	exits_with 1 "no reply from 127\.0\.0\.1 port $port within 1 s" \
-	    "$top/client" -t 1 127.0.0.1 $port &&
+	    "$bin/client" -t 1 127.0.0.1 $port &&
 	[ $(( $(date +%s) - start_s )) -le 3 ]
 '
 stop $pid >/dev/null
 
-start fake "$top/tests/fake" -m full
+start fake "$bin/tests/fake" -m full
 t 'a connect that gets no answer: exit 1 after -t, saying so' '
 	# The first connection fills the backlog of 0; the next SYNs are dropped.
-	"$top/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port &
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port &
 	filler=$! && sleep 0.5 &&
 	start_s=$(date +%s) &&
 	exits_with 1 "connect to 127\.0\.0\.1 port $port: no answer within 1 s" \
-	    "$top/client" -t 1 127.0.0.1 $port &&
+	    "$bin/client" -t 1 127.0.0.1 $port &&
 	[ $(( $(date +%s) - start_s )) -le 3 ]; st=$?
 	kill $filler; wait $filler; [ $st -eq 0 ]
 '
 stop $pid >/dev/null
 
 t 'so "client host port && echo up" is a health check' '
-	start server "$top/server" 0 &&
-	{ "$top/client" 127.0.0.1 $port >/dev/null && echo up; } >health &&
+	start server "$bin/server" 0 &&
+	{ "$bin/client" 127.0.0.1 $port >/dev/null && echo up; } >health &&
 	stop $pid &&
-	{ "$top/client" 127.0.0.1 $port >/dev/null 2>&1 && echo up; } >>health
+	{ "$bin/client" 127.0.0.1 $port >/dev/null 2>&1 && echo up; } >>health
 	echo up >want && cmp want health
 '
