@@ -24,7 +24,12 @@ tests/fake: tests/fake.c
 test: all tests/load tests/fake
 	sh tests/run.sh
 
+# make test, then sanitizers, valgrind, three compilers and two linters.
+check: test
+	sh tests/check.sh
+
 clean:
 	rm -f $(PROGS) tests/load tests/fake
+	rm -rf build
 
-.PHONY: all test clean
+.PHONY: all test check clean

@@ -224,7 +224,7 @@ one(long i)
 		break;
 	}
 	if (send_bytes(fd, out, mode == EXTRA ? sizeof out : 1) == -1 ||
-	    (r = recv_byte(fd, &in)) != 1)
+	    recv_byte(fd, &in) != 1)
 		res = ERROR;
 	else if (in != (unsigned char)(out[0] + 1))
 		res = WRONG;
@@ -339,7 +339,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
 
 	t0 = now();
 	deadline = t0 + (double)secs;
@@ -348,6 +348,7 @@ main(int argc, char *argv[])
 			break;
 	if (started == 0) {
 		fprintf(stderr, "load: cannot start threads\n");
+		free(threads);
 		return 1;
 	}
 	for (i = 0; i < started; i++)
