@@ -21,15 +21,26 @@ tests/load: tests/load.c
 tests/fake: tests/fake.c
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/fake.c $(LDFLAGS)
 
+tests/bench/baseline: tests/bench/baseline.c
+	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/baseline.c $(LDFLAGS)
+
 test: all tests/load tests/fake
 	sh tests/run.sh
+
+# Connections per second and latency against the smallest server.
+# build/server-nodefer: the server without TCP_DEFER_ACCEPT, to show its cost.
+bench: all tests/load tests/bench/baseline
+	mkdir -p build
+	$(CC) $(STD) $(CPPFLAGS) -DNO_DEFER_ACCEPT $(CFLAGS) \
+	    -o build/server-nodefer server.c $(LDFLAGS)
+	sh tests/bench/bench.sh
 
 # make test, then sanitizers, valgrind, three compilers and two linters.
 check: test
 	sh tests/check.sh
 
 clean:
-	rm -f $(PROGS) tests/load tests/fake
+	rm -f $(PROGS) tests/load tests/fake tests/bench/baseline
 	rm -rf build
 
-.PHONY: all test check clean
+.PHONY: all test check bench clean

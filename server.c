@@ -313,12 +313,13 @@ main(int argc, char *argv[])
 		    strerror(errno));
 		return 1;
 	}
-#ifdef TCP_DEFER_ACCEPT
+#if defined(TCP_DEFER_ACCEPT) && !defined(NO_DEFER_ACCEPT)
 	/*
 	 * Linux: the kernel keeps a new connection to itself for about a
-	 * second, until its first byte arrives, so a client that connects
-	 * and says nothing does not stand in front of the ones that talk.
-	 * Optional: without it, the read timeout alone bounds such clients.
+	 * second, until its first byte arrives, so a crowd of clients that
+	 * connect and say nothing does not stand in front of the ones that
+	 * talk.  It costs some latency at one client at a time (see README,
+	 * Performance); build with -DNO_DEFER_ACCEPT to leave it out.
 	 */
 	{
 		int secs = 1;

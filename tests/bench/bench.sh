@@ -1,0 +1,138 @@
+# bench.sh: ./server against the smallest possible server, in one run.  POSIX sh.
+# Run by `make bench`.  Rounds interleave the servers, so that the
+# machine's drift hits all of them alike; the table gives medians and the
+# ratio of each to the baseline measured in the same rounds.
+#
+# Environment: ROUNDS (default 7), N connections per run (default 5000),
+# CONCURRENCY (default "1 16 64"), CLIENT_RUNS (default 300).
+top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
+cd "$top" || exit 1
+
+rounds=${ROUNDS:-7}
+n=${N:-5000}
+concurrency=${CONCURRENCY:-1 16 64}
+client_runs=${CLIENT_RUNS:-300}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/echo-bench.XXXXXX") || exit 1
+pids=
+trap 'for p in $pids; do kill $p 2>/dev/null; done; wait; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+
+# start NAME CMD...: start a server, wait for its port; sets $port, $pid.
+start() {
+	name=$1
+	shift
+	"$@" >"$tmp/$name.out" 2>&1 &
+	pid=$!
+	pids="$pids $pid"
+	i=0
+	until grep -q 'listening on .* port [0-9]' "$tmp/$name.out"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "bench: $name did not start" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	port=$(sed -n 's/.*listening on .* port \([0-9][0-9]*\)$/\1/p' \
+	    "$tmp/$name.out" | head -n 1)
+}
+
+start baseline "$top/tests/bench/baseline"
+base_port=$port
+start quiet "$top/server" -q 0
+quiet_port=$port
+quiet_pid=$pid
+start nodefer "$top/build/server-nodefer" -q 0
+nodefer_port=$port
+# The logging server writes to a file, as a daemon's log would.
+"$top/server" 0 >"$tmp/log.out" 2>&1 &
+log_pid=$!
+pids="$pids $log_pid"
+i=0
+until grep -q 'listening on' "$tmp/log.out"; do
+	i=$((i + 1)); [ $i -le 100 ] || { echo "bench: no log server" >&2; exit 1; }
+	sleep 0.05
+done
+log_port=$(sed -n '1s/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/log.out")
+
+echo "bench: $rounds rounds of $n connections per server and concurrency;" \
+    "$(nproc 2>/dev/null || echo '?') cores, $(uname -sr)"
+
+# One row per run: server concurrency conn/s p50 p99, into runs.txt.
+r=1
+while [ $r -le "$rounds" ]; do
+	for c in $concurrency; do
+		# Each round starts with the next server: none is always first.
+		set -- baseline:$base_port server-q:$quiet_port \
+		    server-log:$log_port server-nodefer:$nodefer_port
+		k=1
+		while [ $k -lt $(( (r - 1) % 4 + 1 )) ]; do
+			s=$1
+			shift
+			set -- "$@" "$s"
+			k=$((k + 1))
+		done
+		for s in "$@"; do
+			name=${s%%:*}
+			if ! "$top/tests/load" -c "$c" -n "$n" -T 60 127.0.0.1 \
+			    "${s#*:}" >"$tmp/run.out"; then
+				echo "bench: $name at concurrency $c failed:" >&2
+				cat "$tmp/run.out" >&2
+				exit 1
+			fi
+			awk -v s="$name" -v c="$c" '{
+				for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+				print s, c, v["conn/s"], v["p50_us"], v["p99_us"]
+			}' "$tmp/run.out" >>"$tmp/runs.txt"
+		done
+	done
+	r=$((r + 1))
+done
+
+# median FIELD SERVER C: the median of one column over the rounds.
+median() {
+	awk -v s="$2" -v c="$3" '$1 == s && $2 == c' "$tmp/runs.txt" |
+	    sort -n -k "$1" | awk -v f="$1" '{ v[NR] = $f }
+	    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo
+printf '| %-20s | %5s | %8s | %6s | %7s | %7s |\n' server concurrency \
+    'conn/s' ratio 'p50 us' 'p99 us'
+echo '|----------------------|-------------|----------|--------|---------|---------|'
+for c in $concurrency; do
+	base=$(median 3 baseline "$c")
+	for s in baseline server-q server-log server-nodefer; do
+		rate=$(median 3 $s "$c")
+		case $s in
+		baseline) label='baseline' ;;
+		server-q) label='./server -q' ;;
+		server-log) label='./server >file' ;;
+		server-nodefer) label='-q, no DEFER_ACCEPT' ;;
+		esac
+		printf '| %-20s | %11s | %8.0f | %6.2f | %7.0f | %7.0f |\n' \
+		    "$label" "$c" "$rate" "$(echo "$rate $base" | awk '{ print $1 / $2 }')" \
+		    "$(median 4 $s "$c")" "$(median 5 $s "$c")"
+	done
+done
+
+echo
+for s in quiet:$quiet_pid log:$log_pid; do
+	p=${s#*:}
+	if [ -r "/proc/$p/status" ]; then
+		echo "peak resident memory (VmHWM), server ${s%%:*}:" \
+		    "$(awk '/^VmHWM/ { print $2, $3 }' "/proc/$p/status")"
+	fi
+done
+
+# The one-shot client: process start, resolve, connect, reply, exit.
+t0=$(date +%s%N)
+i=0
+while [ $i -lt "$client_runs" ]; do
+	"$top/client" 127.0.0.1 "$base_port" >/dev/null || {
+		echo "bench: client failed" >&2; exit 1; }
+	i=$((i + 1))
+done
+t1=$(date +%s%N)
+echo "one-shot ./client against the baseline: $client_runs runs," \
+    "$(echo "$t0 $t1 $client_runs" | awk '{ printf "%.0f", ($2 - $1) / $3 / 1000 }') us per run"
