@@ -165,7 +165,7 @@ format_address(const struct sockaddr *sa, char *buf, size_t size)
 static void
 format_byte(unsigned char c, char *buf, size_t size)
 {
-	if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+	if (c >= 0x20 && c < 0x7f)
 		snprintf(buf, size, "'%c'", c);
 	else
 		snprintf(buf, size, "\\x%02x", c);
@@ -206,35 +206,51 @@ drain(int fd, unsigned char *buf, size_t size, long timeout)
 		;
 }
 
+/* One line for the log: who, and what came of the connection. */
+static void
+log_connection(const struct sockaddr *peer, ssize_t n, unsigned char byte,
+    int err)
+{
+	char who[INET6_ADDRSTRLEN + 16], in[8], out[8];
+
+	format_address(peer, who, sizeof who);
+	format_byte(byte, in, sizeof in);
+	format_byte((unsigned char)(byte + 1), out, sizeof out);
+	if (n > 0 && err == 0)
+		printf("%s: %s -> %s\n", who, in, out);
+	else if (n > 0)
+		printf("%s: %s -> not sent: %s\n", who, in, strerror(err));
+	else if (n == 0)
+		printf("%s: closed without sending\n", who);
+	else if (err == EAGAIN || err == EWOULDBLOCK)
+		printf("%s: timed out\n", who);
+	else
+		printf("%s: read: %s\n", who, strerror(err));
+}
+
 static void
 serve(int fd, const struct sockaddr *peer, long timeout, int quiet)
 {
-	unsigned char buf[512], reply = 0;
-	char who[INET6_ADDRSTRLEN + 16], in[8], out[8];
-	ssize_t n;
+	unsigned char buf[512], byte = 0, reply;
+	ssize_t n, w = 0;
+	int err = 0;
 
 	n = read_request(fd, buf, sizeof buf);
+	if (n == -1)
+		err = errno;
 	if (n > 0) {
-		reply = (unsigned char)(buf[0] + 1);
+		byte = buf[0];
+		reply = (unsigned char)(byte + 1);
 		/* One byte fits an empty send buffer: this does not block. */
-		while (write(fd, &reply, 1) == -1 && errno == EINTR)
+		while ((w = write(fd, &reply, 1)) == -1 && errno == EINTR)
 			;
-		if ((size_t)n == sizeof buf)
+		if (w == -1)
+			err = errno;	/* EPIPE, ECONNRESET: the client left */
+		else if ((size_t)n == sizeof buf)
 			drain(fd, buf, sizeof buf, timeout);
 	}
-	if (quiet)
-		return;
-	format_address(peer, who, sizeof who);
-	if (n > 0) {
-		format_byte(buf[0], in, sizeof in);
-		format_byte(reply, out, sizeof out);
-		printf("%s: %s -> %s\n", who, in, out);
-	} else if (n == 0)
-		printf("%s: closed without sending\n", who);
-	else if (errno == EAGAIN || errno == EWOULDBLOCK)
-		printf("%s: timed out\n", who);
-	else
-		printf("%s: read: %s\n", who, strerror(errno));
+	if (!quiet)
+		log_connection(peer, n, byte, err);
 }
 
 int

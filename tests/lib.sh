@@ -67,6 +67,18 @@ wait_line() {
 	return 1
 }
 
+# wait_lines FILE N: wait up to 5 s for FILE to have N lines.
+wait_lines() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "$1 has fewer than $2 lines after 5 s"
+	return 1
+}
+
 # port_of FILE: the port of the first "listening on ... port N" line.
 port_of() {
 	sed -n 's/.*listening on .* port \([0-9][0-9]*\)$/\1/p' "$1" | head -n 1
