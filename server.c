@@ -261,7 +261,7 @@ main(int argc, char *argv[])
 	socklen_t len;
 	const char *host = NULL, *port = DEFAULT_PORT;
 	char where[INET6_ADDRSTRLEN + 16];
-	int ch, quiet = 0, gai, lfd, cfd, inherits = -1;
+	int ch, quiet = 0, gai, lfd, cfd, err, inherits = -1;
 	long timeout = DEFAULT_TIMEOUT;
 
 	while ((ch = getopt(argc, argv, "qt:b:")) != -1) {
@@ -358,23 +358,29 @@ main(int argc, char *argv[])
 		len = sizeof addr;
 		cfd = accept(lfd, (struct sockaddr *)&addr, &len);
 		if (cfd == -1) {
-			/*
-			 * EINTR: a signal (check stop).  ECONNABORTED: the
-			 * client left while queued.  EAGAIN: the timeout
-			 * woke us.  None of these is the server's failure.
-			 */
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EPROTO || errno == ENETDOWN)
-				continue;
-			fprintf(stderr, "server: accept: %s\n", strerror(errno));
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				sleep(1);	/* let descriptors free up */
+			err = errno;
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+			    err == ENOMEM) {
+				fprintf(stderr, "server: accept: %s\n",
+				    strerror(err));
+				sleep(1);	/* out of resources: let some free */
 				continue;
 			}
-			close(lfd);
-			return 1;
+			if (err == EBADF || err == EINVAL || err == ENOTSOCK) {
+				fprintf(stderr, "server: accept: %s\n",
+				    strerror(err));
+				close(lfd);
+				return 1;
+			}
+			/*
+			 * The rest is not our failure: EINTR, a signal (the
+			 * loop checks stop); ECONNABORTED, EPROTO and network
+			 * errors, a client that left while queued; EAGAIN,
+			 * the receive timeout, which Linux applies to accept
+			 * too, so a signal that lands just before accept is
+			 * seen within -t seconds at worst.
+			 */
+			continue;
 		}
 		/* Once: where the timeout is not inherited, set it each time. */
 		if (inherits == -1)
