@@ -29,9 +29,15 @@ else
 fi
 
 t 'a mixed storm: every good client answered, server alive' '
-	storm=
-	for m in silent close reset reset-after-send extra slow; do
-		"$bin/tests/load" -m $m -c 2 -n 40 -d 300 -T 30 127.0.0.1 $port \
+	# Silent ones hold the server a second each (-t 1): only four of them;
+	# slow ones take 0.3 s each.
+	"$bin/tests/load" -m silent -c 2 -n 4 -T 30 127.0.0.1 $port >storm.silent &
+	storm=$!
+	"$bin/tests/load" -m slow -c 2 -n 10 -d 300 -T 30 127.0.0.1 $port \
+	    >storm.slow &
+	storm="$storm $!"
+	for m in close reset reset-after-send extra; do
+		"$bin/tests/load" -m $m -c 2 -n 300 -T 30 127.0.0.1 $port \
 		    >storm.$m &
 		storm="$storm $!"
 	done
@@ -73,7 +79,7 @@ stop $pid >/dev/null
 start server "$bin/server" -q 0
 
 t 'SIGTERM in the middle of a load: exit 0 within a second, no wrong reply' '
-	"$bin/tests/load" -c 16 -n 100000000 -T 20 127.0.0.1 $port >load.out &
+	"$bin/tests/load" -c 16 -n 100000000 -T 3 127.0.0.1 $port >load.out &
 	l=$! && sleep 1 && kill $pid &&
 	i=0 && while [ $i -lt 30 ] && kill -0 $pid 2>/dev/null; do
 		sleep 0.05; i=$((i + 1))
