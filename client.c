@@ -95,7 +95,11 @@ connect_within(const struct addrinfo *ai, int seconds)
 			goto fail;
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		if ((err = poll(&pfd, 1, seconds * 1000)) <= 0) {
+		/* EINTR: a stop and continue (^Z, fg) interrupts the wait. */
+		while ((err = poll(&pfd, 1, seconds * 1000)) == -1 &&
+		    errno == EINTR)
+			;
+		if (err <= 0) {
 			if (err == 0)
 				errno = ETIMEDOUT;
 			goto fail;
@@ -212,13 +216,16 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	if (write(fd, &byte, 1) != 1) {
+	while ((n = write(fd, &byte, 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1) {
 		fprintf(stderr, "client: send to %s port %s: %s\n", host, port,
 		    errno == EAGAIN || errno == EWOULDBLOCK ?
 		    "timed out" : strerror(errno));
 		return 1;
 	}
-	n = read(fd, &reply, 1);
+	while ((n = read(fd, &reply, 1)) == -1 && errno == EINTR)
+		;
 	if (n == 0) {
 		fprintf(stderr, "client: %s port %s closed the connection "
 		    "without replying\n", host, port);

@@ -76,7 +76,7 @@ static int
 open_listener(const char *host, const char *port, int family, int *gai)
 {
 	struct addrinfo hints, *res, *ai;
-	int fd = -1, on = 1, off = 0, saved;
+	int fd = -1, on = 1, off = 0, ok, saved;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = family;
@@ -93,12 +93,12 @@ open_listener(const char *host, const char *port, int family, int *gai)
 		 * The server closes first, so TIME_WAIT lands on its port:
 		 * without SO_REUSEADDR a restart fails with EADDRINUSE.
 		 */
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
-		    /* "::" takes IPv4 clients too unless the host forbids it. */
-		    (host != NULL || ai->ai_family != AF_INET6 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-		    sizeof off) == 0) &&
-		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
+		/* "::" takes IPv4 clients too, unless the host forbids it. */
+		if (ok && host == NULL && ai->ai_family == AF_INET6)
+			ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+			    sizeof off) == 0;
+		if (ok && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 		    listen(fd, BACKLOG) == 0)
 			break;
 		saved = errno;
