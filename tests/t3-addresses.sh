@@ -1,5 +1,20 @@
 # Where the server listens: every address by default, one with -b.
 
+# two_addresses CMD [ARGS]: run CMD where the name echo-test has two
+# addresses, ::1 and 127.0.0.1 (a private /etc/hosts in a mount namespace).
+two_addresses() {
+	printf '::1 echo-test\n127.0.0.1 echo-test\n' >"$tmp/hosts"
+	unshare --mount sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
+	    "$tmp/hosts" "$@"
+}
+if two_addresses getent ahosts echo-test 2>/dev/null | grep -q '^::1 ' &&
+    two_addresses getent ahosts echo-test 2>/dev/null | grep -q '^127\.0\.0\.1 '
+then
+	have_two=yes
+else
+	have_two=
+fi
+
 start server "$bin/server" 0
 
 t 'by default it answers on IPv4 loopback' '
@@ -35,6 +50,15 @@ t '-b 127.0.0.1 does not answer on ::1' '
 t 'the client finds a 127.0.0.1-only server through localhost' '
 	"$bin/client" localhost $port
 '
+
+if [ -n "$have_two" ]; then
+	t 'a name with ::1 and 127.0.0.1: the client tries both, 127.0.0.1 answers' '
+		two_addresses "$bin/client" echo-test $port
+	'
+else
+	skip 'a name with ::1 and 127.0.0.1: the client tries both' \
+	    'cannot give a name two addresses here (needs root and unshare)'
+fi
 stop $pid >/dev/null
 
 start server "$bin/server" -b ::1 0
@@ -52,6 +76,14 @@ if getent ahosts localhost 2>/dev/null | grep -q '^::1 '; then
 else
 	skip 'the client finds a ::1-only server through localhost' \
 	    'localhost has no ::1 on this host (/etc/hosts)'
+fi
+if [ -n "$have_two" ]; then
+	t 'a name with ::1 and 127.0.0.1: the client tries both, ::1 answers' '
+		two_addresses "$bin/client" echo-test $port
+	'
+else
+	skip 'a name with ::1 and 127.0.0.1: the client tries both' \
+	    'cannot give a name two addresses here (needs root and unshare)'
 fi
 stop $pid >/dev/null
 
