@@ -30,18 +30,19 @@ fi
 
 t 'a mixed storm: every good client answered, server alive' '
 	# Silent ones hold the server a second each (-t 1): only four of them;
-	# slow ones take 0.3 s each.
+	# slow ones take 0.3 s each.  The others last about as long as the
+	# good clients, so that they arrive among them.
 	"$bin/tests/load" -m silent -c 2 -n 4 -T 30 127.0.0.1 $port >storm.silent &
 	storm=$!
 	"$bin/tests/load" -m slow -c 2 -n 10 -d 300 -T 30 127.0.0.1 $port \
 	    >storm.slow &
 	storm="$storm $!"
 	for m in close reset reset-after-send extra; do
-		"$bin/tests/load" -m $m -c 2 -n 300 -T 30 127.0.0.1 $port \
+		"$bin/tests/load" -m $m -c 2 -n 3000 -T 30 127.0.0.1 $port \
 		    >storm.$m &
 		storm="$storm $!"
 	done
-	"$bin/tests/load" -c 8 -n 3000 -T 30 127.0.0.1 $port >good.out
+	"$bin/tests/load" -c 8 -n 5000 -T 30 127.0.0.1 $port >good.out
 	good=$?
 	for p in $storm; do wait $p; done
 	cat good.out storm.*
@@ -49,7 +50,7 @@ t 'a mixed storm: every good client answered, server alive' '
 	for m in close reset reset-after-send extra slow; do
 		wrong=$((wrong + $(field wrong storm.$m)))
 	done
-	[ $good -eq 0 ] && [ "$(field ok good.out)" -eq 3000 ] &&
+	[ $good -eq 0 ] && [ "$(field ok good.out)" -eq 5000 ] &&
 	[ $wrong -eq 0 ] && alive $pid
 '
 
