@@ -3,13 +3,12 @@
 # cppcheck and clang-tidy (.ci/run installs them).
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
 cd "$top" || exit 1
+# start, stop, and the cleanup of every process started: the suite's.
+. tests/lib.sh
 
 STD="-std=c99 -pedantic -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L"
 SRCS="server.c client.c tests/load.c tests/fake.c"
 build=$top/build
-n=0
-passed=0
-failed=0
 
 # check WHAT COMMAND...: one check; its output is shown when it fails.
 check() {
@@ -60,30 +59,17 @@ asan() {
 memcheck() {
 	vg="valgrind -q --error-exitcode=99 --leak-check=full"
 	vg="$vg --errors-for-leak-kinds=definite --show-leak-kinds=definite"
-	out=$build/vg.out
-	$vg "$top/server" -t 2 0 >"$out" 2>"$build/vg.err" &
-	pid=$!
-	i=0
-	until grep -q 'port [0-9]' "$out" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 200 ]; then
-			echo "no listening line from the server under valgrind"
-			kill $pid
-			return 1
-		fi
-		sleep 0.05
-	done
-	port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$out")
+	# shellcheck disable=SC2086
+	start vg $vg "$top/server" -t 2 0 || return 1
 	ok=0
 	"$top/tests/load" -c 4 -n 300 -T 60 127.0.0.1 "$port" &&
 	"$top/tests/load" -m extra -c 2 -n 50 -T 60 127.0.0.1 "$port" &&
 	"$top/tests/load" -m reset-after-send -c 2 -n 50 -T 60 127.0.0.1 "$port" &&
 	$vg "$top/client" 127.0.0.1 "$port" &&
 	$vg "$top/client" -c '\xff' localhost "$port" || ok=1
-	kill $pid
-	wait $pid
+	stop $pid
 	st=$?
-	cat "$build/vg.err"
+	cat "$tmp/vg.err"
 	echo "server under valgrind exited $st"
 	$vg "$top/client" 127.0.0.1 "$port"	# refused: an error path
 	[ $? -eq 1 ] || ok=1

@@ -9,53 +9,25 @@ top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
 rounds=${ROUNDS:-7}
-n=${N:-5000}
+conns=${N:-5000}
 concurrency=${CONCURRENCY:-1 16 64}
 client_runs=${CLIENT_RUNS:-300}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/echo-bench.XXXXXX") || exit 1
-pids=
-trap 'for p in $pids; do kill $p 2>/dev/null; done; wait; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
+# start, and the cleanup of every process started, are the test suite's.
+. tests/lib.sh
 
-# start NAME CMD...: start a server, wait for its port; sets $port, $pid.
-start() {
-	name=$1
-	shift
-	"$@" >"$tmp/$name.out" 2>&1 &
-	pid=$!
-	pids="$pids $pid"
-	i=0
-	until grep -q 'listening on .* port [0-9]' "$tmp/$name.out"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "bench: $name did not start" >&2
-			exit 1
-		fi
-		sleep 0.05
-	done
-	port=$(sed -n 's/.*listening on .* port \([0-9][0-9]*\)$/\1/p' \
-	    "$tmp/$name.out" | head -n 1)
-}
-
-start baseline "$top/tests/bench/baseline"
+start baseline "$top/tests/bench/baseline" || exit 1
 base_port=$port
-start quiet "$top/server" -q 0
+start quiet "$top/server" -q 0 || exit 1
 quiet_port=$port
 quiet_pid=$pid
-start nodefer "$top/build/server-nodefer" -q 0
+start nodefer "$top/build/server-nodefer" -q 0 || exit 1
 nodefer_port=$port
 # The logging server writes to a file, as a daemon's log would.
-"$top/server" 0 >"$tmp/log.out" 2>&1 &
-log_pid=$!
-pids="$pids $log_pid"
-i=0
-until grep -q 'listening on' "$tmp/log.out"; do
-	i=$((i + 1)); [ $i -le 100 ] || { echo "bench: no log server" >&2; exit 1; }
-	sleep 0.05
-done
-log_port=$(sed -n '1s/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/log.out")
+start log "$top/server" 0 || exit 1
+log_port=$port
+log_pid=$pid
 
-echo "bench: $rounds rounds of $n connections per server and concurrency;" \
+echo "bench: $rounds rounds of $conns connections per server and concurrency;" \
     "$(nproc 2>/dev/null || echo '?') cores, $(uname -sr)"
 
 # One row per run: server concurrency conn/s p50 p99, into runs.txt.
@@ -74,7 +46,7 @@ while [ $r -le "$rounds" ]; do
 		done
 		for s in "$@"; do
 			name=${s%%:*}
-			if ! "$top/tests/load" -c "$c" -n "$n" -T 60 127.0.0.1 \
+			if ! "$top/tests/load" -c "$c" -n "$conns" -T 60 127.0.0.1 \
 			    "${s#*:}" >"$tmp/run.out"; then
 				echo "bench: $name at concurrency $c failed:" >&2
 				cat "$tmp/run.out" >&2
