@@ -14,6 +14,16 @@ t 'a client behind a silent one is answered within the timeout' '
 	"$bin/client" -t 3 127.0.0.1 $port && wait $s
 '
 
+t 'a client that sends a buffer full and holds on: answered, then let go' '
+	# The lingering close waits for its EOF, but only for the timeout.
+	{ head -c 2000 /dev/zero; sleep 6; } | timeout 10 nc 127.0.0.1 $port \
+	    >held.out &
+	h=$! &&
+	sleep 0.5 && "$bin/client" -t 3 127.0.0.1 $port &&
+	printf "\\001" >want && cmp want held.out; st=$?
+	kill $h 2>/dev/null; wait $h; [ $st -eq 0 ]
+'
+
 t 'a slow client that sends within the timeout is answered' '
 	"$bin/tests/load" -m slow -d 500 -c 2 -n 4 -T 10 127.0.0.1 $port
 '
