@@ -10,7 +10,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_HOST	"localhost"
@@ -29,10 +29,10 @@
 #define MAX_TIMEOUT	86400
 
 static void
-usage(void)
+usage(FILE *to, int status)
 {
-	fprintf(stderr, "usage: client [-c char] [-t seconds] [host [port]]\n");
-	exit(2);
+	fprintf(to, "usage: client [-c char] [-t seconds] [host [port]]\n");
+	exit(status);
 }
 
 /* Parse a whole decimal string in [min, max]; -1 if it is not one. */
@@ -75,13 +75,64 @@ format_byte(unsigned char c, char *buf, size_t size)
 }
 
 /*
+ * Started with fd 0, 1 or 2 closed, the socket would get that number,
+ * and our output would be written into the connection.  /dev/null holds
+ * their places.
+ */
+static int
+open_std_fds(void)
+{
+	int fd;
+
+	do {
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			return -1;
+	} while (fd <= 2);
+	return close(fd);
+}
+
+/* Milliseconds on a clock that nobody sets and that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait up to seconds for fd to be ready for events; 0, or -1 with errno
+ * (ETIMEDOUT).  A signal or a stop and continue (^Z, fg) may cut the
+ * wait short: it goes on for what is left of the time, not all again.
+ */
+static int
+wait_for(int fd, short events, long seconds)
+{
+	long long end = now_ms() + seconds * 1000, left;
+	struct pollfd pfd;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	do {
+		if ((left = end - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	} while ((r = poll(&pfd, 1, (int)left)) == -1 && errno == EINTR);
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r == 1 ? 0 : -1;
+}
+
+/*
  * connect() alone may wait minutes for a host that drops our SYN.  So
  * connect without blocking, and poll for the outcome up to the timeout.
  */
 static int
-connect_within(const struct addrinfo *ai, int seconds)
+connect_within(const struct addrinfo *ai, long seconds)
 {
-	struct pollfd pfd;
 	socklen_t len;
 	int fd, flags, err, saved;
 
@@ -91,19 +142,8 @@ connect_within(const struct addrinfo *ai, int seconds)
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		goto fail;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		if (errno != EINPROGRESS)
+		if (errno != EINPROGRESS || wait_for(fd, POLLOUT, seconds) == -1)
 			goto fail;
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		/* EINTR: a stop and continue (^Z, fg) interrupts the wait. */
-		while ((err = poll(&pfd, 1, seconds * 1000)) == -1 &&
-		    errno == EINTR)
-			;
-		if (err <= 0) {
-			if (err == 0)
-				errno = ETIMEDOUT;
-			goto fail;
-		}
 		/* The connect's own result, success or error, is SO_ERROR. */
 		len = sizeof err;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
@@ -122,19 +162,6 @@ fail:
 	return -1;
 }
 
-/* Bound the send and the wait for the reply, as connect_within does. */
-static int
-set_timeouts(int fd, int seconds)
-{
-	struct timeval tv;
-
-	tv.tv_sec = seconds;
-	tv.tv_usec = 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1)
-		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -146,41 +173,48 @@ main(int argc, char *argv[])
 	long timeout = DEFAULT_TIMEOUT;
 	ssize_t n;
 
-	while ((ch = getopt(argc, argv, "c:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:ht:")) != -1) {
 		switch (ch) {
 		case 'c':
 			if ((c = parse_char(optarg)) == -1) {
 				fprintf(stderr, "client: -c takes one byte or "
 				    "\\xNN, not '%s'\n", optarg);
-				usage();
+				usage(stderr, 2);
 			}
 			byte = (unsigned char)c;
+			break;
+		case 'h':
+			usage(stdout, 0);
 			break;
 		case 't':
 			if ((timeout = parse_number(optarg, 1, MAX_TIMEOUT)) == -1) {
 				fprintf(stderr, "client: invalid timeout '%s'\n",
 				    optarg);
-				usage();
+				usage(stderr, 2);
 			}
 			break;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 2)
-		usage();
+		usage(stderr, 2);
 	if (argc >= 1)
 		host = argv[0];
 	if (argc == 2) {
 		if (parse_number(argv[1], 1, 65535) == -1) {
 			fprintf(stderr, "client: invalid port '%s'\n", argv[1]);
-			usage();
+			usage(stderr, 2);
 		}
 		port = argv[1];
 	}
 
+	if (open_std_fds() == -1) {
+		fprintf(stderr, "client: open /dev/null: %s\n", strerror(errno));
+		return 1;
+	}
 	/* A server that closes early must give us EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -195,7 +229,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-		fd = connect_within(ai, (int)timeout);
+		fd = connect_within(ai, timeout);
 	err = errno;	/* the last address's reason, if none answered */
 	freeaddrinfo(res);
 	if (fd == -1) {
@@ -211,28 +245,26 @@ main(int argc, char *argv[])
 			    host, port, strerror(errno));
 		return 1;
 	}
-	if (set_timeouts(fd, (int)timeout) == -1) {
-		fprintf(stderr, "client: setsockopt: %s\n", strerror(errno));
-		return 1;
-	}
-
+	/* One byte fits the empty send buffer of a new connection. */
 	while ((n = write(fd, &byte, 1)) == -1 && errno == EINTR)
 		;
 	if (n != 1) {
 		fprintf(stderr, "client: send to %s port %s: %s\n", host, port,
-		    errno == EAGAIN || errno == EWOULDBLOCK ?
-		    "timed out" : strerror(errno));
+		    strerror(errno));
 		return 1;
 	}
-	while ((n = read(fd, &reply, 1)) == -1 && errno == EINTR)
-		;
+	if (wait_for(fd, POLLIN, timeout) == 0)
+		while ((n = read(fd, &reply, 1)) == -1 && errno == EINTR)
+			;
+	else
+		n = -1;
 	if (n == 0) {
 		fprintf(stderr, "client: %s port %s closed the connection "
 		    "without replying\n", host, port);
 		return 1;
 	}
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (errno == ETIMEDOUT)
 			fprintf(stderr, "client: no reply from %s port %s "
 			    "within %ld s\n", host, port, timeout);
 		else

@@ -23,6 +23,9 @@ abc
 -b
 1 2
 -q -q 1 2
+-i 80
+-i -b 127.0.0.1
+-i 0
 EOF_ARGS
 
 while read -r line; do
@@ -55,7 +58,19 @@ t 'an invalid port is echoed in the message' '
 
 t 'usage is one synopsis line with every option' '
 	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
-	grep -x "usage: server \[-q\] \[-t seconds\] \[-b address\] \[port\]" err &&
+	grep -x "usage: server \[-iq\] \[-t seconds\] \[-b address\] \[port\]" err &&
 	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: client \[-c char\] \[-t seconds\] \[host \[port\]\]" err
+'
+
+t '-h prints the usage line on stdout and exits 0, both programs' '
+	"$bin/server" -h >out 2>err && [ ! -s err ] &&
+	grep -x "usage: server .*" out &&
+	"$bin/client" -h >out 2>err && [ ! -s err ] &&
+	grep -x "usage: client .*" out
+'
+
+t '-i with -b or a port names the conflict' '
+	exits_with 2 "^server: -i serves the connection on fd 0: no -b, no port" \
+	    "$bin/server" -i 80
 '

@@ -20,8 +20,6 @@ base_port=$port
 start quiet "$top/server" -q 0 || exit 1
 quiet_port=$port
 quiet_pid=$pid
-start nodefer "$top/build/server-nodefer" -q 0 || exit 1
-nodefer_port=$port
 # The logging server writes to a file, as a daemon's log would.
 start log "$top/server" 0 || exit 1
 log_port=$port
@@ -36,9 +34,9 @@ while [ $r -le "$rounds" ]; do
 	for c in $concurrency; do
 		# Each round starts with the next server: none is always first.
 		set -- baseline:$base_port server-q:$quiet_port \
-		    server-log:$log_port server-nodefer:$nodefer_port
+		    server-log:$log_port
 		k=1
-		while [ $k -lt $(( (r - 1) % 4 + 1 )) ]; do
+		while [ $k -lt $(( (r - 1) % $# + 1 )) ]; do
 			s=$1
 			shift
 			set -- "$@" "$s"
@@ -74,13 +72,12 @@ printf '| %-20s | %5s | %8s | %6s | %7s | %7s |\n' server concurrency \
 echo '|----------------------|-------------|----------|--------|---------|---------|'
 for c in $concurrency; do
 	base=$(median 3 baseline "$c")
-	for s in baseline server-q server-log server-nodefer; do
+	for s in baseline server-q server-log; do
 		rate=$(median 3 $s "$c")
 		case $s in
 		baseline) label='baseline' ;;
 		server-q) label='./server -q' ;;
 		server-log) label='./server >file' ;;
-		server-nodefer) label='-q, no DEFER_ACCEPT' ;;
 		esac
 		printf '| %-20s | %11s | %8.0f | %6.2f | %7.0f | %7.0f |\n' \
 		    "$label" "$c" "$rate" "$(echo "$rate $base" | awk '{ print $1 / $2 }')" \
