@@ -89,6 +89,10 @@ port_of() {
 start() {
 	name=$1
 	shift
+	# Empty first: the child truncates only once it runs, and until then
+	# wait_line would read the last server's line and port.
+	: >"$tmp/$name.out"
+	: >"$tmp/$name.err"
 	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
 	pids="$pids $pid"
@@ -136,4 +140,50 @@ exits_with() {
 # usage_error CMD [ARGS]: CMD exits 2 with a usage line on stderr.
 usage_error() {
 	exits_with 2 '^usage: ' "$@"
+}
+
+# answers PORT: wait up to 5 s for a server on 127.0.0.1 PORT to answer.
+answers() {
+	i=0
+	while [ $i -lt 100 ]; do
+		"$bin/client" -t 1 127.0.0.1 "$1" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "nothing answers on 127.0.0.1 port $1 after 5 s"
+	return 1
+}
+
+# free_port: set $port to a port the kernel just gave one of our servers
+# and got back, for tools that cannot listen on port 0 and tell the port.
+free_port() {
+	start freeport "$bin/server" -q -b 127.0.0.1 0 &&
+	stop $pid >/dev/null
+}
+
+# supervise NAME CMD [ARGS]: run a supervisor (tcpserver, socat, ...)
+# in the background, output in $tmp/NAME.out and NAME.err, and wait until
+# it answers on the port in $port (see free_port).  Sets $pid.
+supervise() {
+	name=$1
+	shift
+	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	pids="$pids $pid"
+	answers $port || { cat "$tmp/$name.err"; return 1; }
+}
+
+# have TOOL: the tool is installed.
+have() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+# fds PID: how many descriptors the process has open.
+fds() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+# field NAME FILE: a number from load's one-line report.
+field() {
+	sed -n "s/.* $1 \([0-9][0-9]*\).*/\1/p" "$2"
 }

@@ -6,7 +6,10 @@
  * Opens n connections in all, c at a time (one thread each).  A good
  * client sends byte i % 256, reads the reply and checks it is byte + 1.
  * The other modes are the clients a real server meets: silent, close,
- * reset, reset-after-send, extra, slow.  Prints one line; exits 1 if any
+ * reset, reset-after-send, extra, slow; shut-reset (send, half-close,
+ * reset: the server's reply meets a dead socket, EPIPE); trickle (a full
+ * buffer, then a byte every -d ms after the reply, to the end of the
+ * deadline or until the server lets go).  Prints one line; exits 1 if any
  * connection went wrong or missed the deadline, 2 on usage errors.
  */
 
@@ -31,9 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW };
+enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW,
+    SHUT_RESET, TRICKLE };
 static const char *mode_names[] = { "good", "silent", "close", "reset",
-    "reset-after-send", "extra", "slow" };
+    "reset-after-send", "extra", "slow", "shut-reset", "trickle" };
 
 enum result { OK, WRONG, ERROR };
 
@@ -182,6 +186,40 @@ hard_close(int fd)
 	close(fd);
 }
 
+/*
+ * A full buffer, the reply, then a byte every delay_ms while the server
+ * reads them.  Its "latency" is how long the server held on after the
+ * reply: until a write fails (the server closed) or the deadline.
+ */
+static enum result
+trickle(int fd, unsigned char c)
+{
+	unsigned char big[600], in;
+	struct timespec ts;
+	enum result res = OK;
+	double replied;
+
+	memset(big, c, sizeof big);
+	if (send_bytes(fd, big, sizeof big) == -1 || recv_byte(fd, &in) != 1)
+		res = ERROR;
+	else if (in != (unsigned char)(c + 1))
+		res = WRONG;
+	replied = now();
+	while (res == OK && now() < deadline && send_bytes(fd, big, 1) == 0) {
+		ts.tv_sec = delay_ms / 1000;
+		ts.tv_nsec = delay_ms % 1000 * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	close(fd);
+	if (res == OK) {
+		pthread_mutex_lock(&lock);
+		latency[nlatency++] = (long)((now() - replied) * 1e6);
+		pthread_mutex_unlock(&lock);
+	}
+	return res;
+}
+
 /* One connection of the run's mode; adds its latency when it got a reply. */
 static enum result
 one(long i)
@@ -209,6 +247,14 @@ one(long i)
 		r = send_bytes(fd, out, 1);
 		hard_close(fd);
 		return r == 0 ? OK : ERROR;
+	case SHUT_RESET:
+		r = send_bytes(fd, out, 1);
+		if (r == 0)
+			r = shutdown(fd, SHUT_WR);
+		hard_close(fd);
+		return r == 0 ? OK : ERROR;
+	case TRICKLE:
+		return trickle(fd, out[0]);
 	case SILENT:
 		/* Hold until the server drops us: that is the success. */
 		r = recv_byte(fd, &in);

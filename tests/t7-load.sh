@@ -1,15 +1,5 @@
 # Under load: many clients, hostile ones among them, nothing lost.
 
-# fds PID: how many descriptors the process has open.
-fds() {
-	ls "/proc/$1/fd" | wc -l
-}
-
-# field NAME FILE: a number from load's one-line report.
-field() {
-	sed -n "s/.* $1 \([0-9][0-9]*\).*/\1/p" "$2"
-}
-
 start server "$bin/server" -q -t 1 0
 
 if [ -d "/proc/$pid/fd" ]; then

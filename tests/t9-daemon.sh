@@ -1,0 +1,113 @@
+# What happens around a daemon: closed or stalled stdio, clients that
+# raise SIGPIPE or trickle, a host that keeps IPv6 sockets IPv6-only,
+# a client stopped and continued.
+
+free_port
+"$bin/server" -t 1 -b 127.0.0.1 $port <&- >&- 2>&- &
+pid=$!
+pids="$pids $pid"
+
+t 'started with fds 0, 1 and 2 closed: each client gets its one byte only' '
+	answers $port && i=0 bad=0 &&
+	while [ $i -lt 5 ]; do
+		printf "r\n" | timeout 10 nc -N 127.0.0.1 $port >nc.out
+		printf s | cmp - nc.out || bad=$((bad + 1))
+		i=$((i + 1))
+	done
+	od -c nc.out; [ $bad -eq 0 ] && stop $pid
+'
+
+# The log into a pipe whose reader takes the listening line, then stops
+# reading until the file "go" appears.
+rm -f "$tmp/log.fifo" "$tmp/go"
+mkfifo "$tmp/log.fifo"
+"$bin/server" -t 1 0 >"$tmp/log.fifo" &
+pid=$!
+pids="$pids $pid"
+{
+	read -r line && echo "$line" >"$tmp/first"
+	i=0
+	while [ ! -e "$tmp/go" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat >"$tmp/rest"
+} <"$tmp/log.fifo" &
+reader=$!
+pids="$pids $reader"
+
+t 'a log reader that stalls: 5,000 clients answered all the same' '
+	wait_line first "listening on" && port=$(port_of first) &&
+	"$bin/tests/load" -c 4 -n 5000 -T 30 127.0.0.1 $port >load.out
+	st=$?
+	cat load.out; [ $st -eq 0 ]
+'
+
+t 'when the log is read again, it says how many lines were dropped' '
+	touch go && sleep 0.3 && "$bin/client" 127.0.0.1 $port &&
+	wait_line rest "^server: [0-9]* log lines dropped (the log was not read)\$" &&
+	wait_line rest "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$" &&
+	grep "dropped" rest && stop $pid && wait $reader
+'
+
+start server "$bin/server" -t 1 0
+
+t 'SIGPIPE: a client gone (half-closed, then reset) before its reply' '
+	# The server is busy with a silent client, so each of these arrives,
+	# sends, half-closes and resets before the server reads: its reply
+	# then meets a dead socket, which raises SIGPIPE.
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >/dev/null &
+	s=$! && sleep 0.2 &&
+	"$bin/tests/load" -m shut-reset -c 3 -n 3 -T 5 127.0.0.1 $port &&
+	wait $s && "$bin/client" 127.0.0.1 $port && alive $pid &&
+	wait_line server.out "^127\.0\.0\.1 port [0-9]*: \\\\x0[012] -> not sent: "
+'
+
+t 'a client that trickles after a full buffer is let go after about -t' '
+	"$bin/tests/load" -m trickle -d 100 -n 1 -T 6 127.0.0.1 $port >held.out
+	st=$?
+	cat held.out
+	held=$(field max_us held.out)
+	[ $st -eq 0 ] && [ "$held" -gt 800000 ] && [ "$held" -lt 1600000 ]
+'
+stop $pid >/dev/null
+
+# ns_v6only CMD: run CMD in a network namespace of its own with only
+# loopback up and net.ipv6.bindv6only=1 (as OpenBSD, or some Linux hosts).
+ns_v6only() {
+	unshare --net sh -c 'ip link set lo up &&
+	    echo 1 >/proc/sys/net/ipv6/bindv6only && exec "$@"' sh "$@"
+}
+if ns_v6only true 2>/dev/null; then
+	t 'where IPv6 sockets default to IPv6-only, both 127.0.0.1 and ::1 answer' '
+		ns_v6only sh -c "
+			\"$bin/server\" -q 0 >ns.out &
+			s=\$!
+			i=0
+			while [ \$i -lt 100 ] && ! grep -q listening ns.out; do
+				sleep 0.05; i=\$((i + 1))
+			done
+			p=\$(sed -n \"s/.* port //p\" ns.out)
+			\"$bin/client\" -t 2 127.0.0.1 \$p && \"$bin/client\" -t 2 ::1 \$p
+			st=\$?
+			kill \$s
+			exit \$st
+		"
+	'
+else
+	skip 'where IPv6 sockets default to IPv6-only, both loopbacks answer' \
+	    'cannot make a network namespace here (needs root, unshare, ip)'
+fi
+
+start fake "$bin/tests/fake" -m silent
+t 'the client stopped and continued (^Z, fg) still gives up after -t' '
+	s0=$(date +%s%N)
+	"$bin/client" -t 2 127.0.0.1 $port 2>err &
+	c=$!
+	sleep 0.5 && kill -STOP $c && sleep 1 && kill -CONT $c
+	wait $c; st=$?
+	ms=$(( ($(date +%s%N) - s0) / 1000000 ))
+	echo "exit $st after $ms ms"; cat err
+	[ $st -eq 1 ] && [ $ms -lt 2800 ] && grep -q "within 2 s" err
+'
+stop $pid >/dev/null
