@@ -3,8 +3,14 @@
 # machine's drift hits all of them alike; the table gives medians and the
 # ratio of each to the baseline measured in the same rounds.
 #
+# Two more rows show what a supervisor costs: ./server -q on a socket
+# passed by systemd-socket-activate (Accept=no: our own accept loop), and
+# ./server -i under tcpserver (a process per connection).  A row whose
+# tool is missing is skipped, with a line saying so.
+#
 # Environment: ROUNDS (default 7), N connections per run (default 5000),
-# CONCURRENCY (default "1 16 64"), CLIENT_RUNS (default 300).
+# N_PROC connections per run for the process-per-connection row (default
+# N/10), CONCURRENCY (default "1 16 64"), CLIENT_RUNS (default 300).
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
@@ -12,6 +18,8 @@ rounds=${ROUNDS:-7}
 conns=${N:-5000}
 concurrency=${CONCURRENCY:-1 16 64}
 client_runs=${CLIENT_RUNS:-300}
+proc_conns=${N_PROC:-$((conns / 10))}
+[ "$proc_conns" -ge 1 ] || proc_conns=1
 # start, and the cleanup of every process started, are the test suite's.
 . tests/lib.sh
 
@@ -25,16 +33,86 @@ start log "$top/server" 0 || exit 1
 log_port=$port
 log_pid=$pid
 
+# forget PID: a process stopped here leaves the cleanup list, so that
+# the cleanup never signals a pid the system has since reused.
+forget() {
+	pids=$(for p in $pids; do [ "$p" = "$1" ] || echo "$p"; done)
+}
+
+# accepting PID PORT: wait up to 5 s for PORT to answer ./client; fails
+# early once PID, the supervisor, has exited (as when its bind failed).
+accepting() {
+	i=0
+	while [ $i -lt 100 ]; do
+		kill -0 "$1" 2>/dev/null || return 1
+		"$top/client" -t 1 127.0.0.1 "$2" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# supervise NAME FUNCTION: run FUNCTION PORT in the background, on a port
+# that a ./server asked for port 0 was just given (the supervisors take no
+# port 0, or do not say which port they got), and wait until it accepts
+# connections; a second port if the first fails.  Sets $pid and $port.
+supervise() {
+	for try in 1 2; do
+		start probe "$top/server" -q 0 || return 1
+		stop "$pid" >/dev/null 2>&1
+		forget "$pid"
+		"$2" "$port" >"$tmp/$1.out" 2>"$tmp/$1.err" &
+		pid=$!
+		pids="$pids $pid"
+		accepting "$pid" "$port" && return 0
+		stop "$pid" >/dev/null 2>&1
+		forget "$pid"
+	done
+	return 1
+}
+
+# The supervisors, as functions of the port; exec keeps the pid the tool's.
+run_sa() {
+	exec systemd-socket-activate -l "127.0.0.1:$1" "$top/server" -q
+}
+# -R, -H, -l0: no ident or DNS look-ups; -b 64 -c 64: room for the load.
+run_tcpserver() {
+	exec tcpserver -RHl0 -b 64 -c 64 127.0.0.1 "$1" "$top/server" -q -i
+}
+
+servers="baseline:$base_port server-q:$quiet_port server-log:$log_port"
+if ! command -v systemd-socket-activate >/dev/null 2>&1; then
+	echo "bench: skipping socket-activated -q: no systemd-socket-activate"
+elif ! supervise sa run_sa; then
+	echo "bench: skipping socket-activated -q: systemd-socket-activate" \
+	    "did not start: $(tail -n 1 "$tmp/sa.err")"
+else
+	# Accept=no: it execs ./server at the first connection, the pid kept.
+	sa_pid=$pid
+	servers="$servers sa-q:$port"
+fi
+if ! command -v tcpserver >/dev/null 2>&1; then
+	echo "bench: skipping -i under tcpserver: no tcpserver (ucspi-tcp)"
+elif ! supervise tcpserver run_tcpserver; then
+	echo "bench: skipping -i under tcpserver: tcpserver did not start:" \
+	    "$(tail -n 1 "$tmp/tcpserver.err")"
+else
+	servers="$servers tcpserver:$port"
+fi
+
 echo "bench: $rounds rounds of $conns connections per server and concurrency;" \
     "$(nproc 2>/dev/null || echo '?') cores, $(uname -sr)"
+case $servers in
+*tcpserver:*) echo "bench: -i under tcpserver: $proc_conns connections" \
+    "per run (a process per connection)" ;;
+esac
 
 # One row per run: server concurrency conn/s p50 p99, into runs.txt.
 r=1
 while [ $r -le "$rounds" ]; do
 	for c in $concurrency; do
 		# Each round starts with the next server: none is always first.
-		set -- baseline:$base_port server-q:$quiet_port \
-		    server-log:$log_port
+		set -- $servers
 		k=1
 		while [ $k -lt $(( (r - 1) % $# + 1 )) ]; do
 			s=$1
@@ -44,7 +122,9 @@ while [ $r -le "$rounds" ]; do
 		done
 		for s in "$@"; do
 			name=${s%%:*}
-			if ! "$top/tests/load" -c "$c" -n "$conns" -T 60 127.0.0.1 \
+			count=$conns
+			[ "$name" = tcpserver ] && count=$proc_conns
+			if ! "$top/tests/load" -c "$c" -n "$count" -T 60 127.0.0.1 \
 			    "${s#*:}" >"$tmp/run.out"; then
 				echo "bench: $name at concurrency $c failed:" >&2
 				cat "$tmp/run.out" >&2
@@ -72,12 +152,15 @@ printf '| %-20s | %5s | %8s | %6s | %7s | %7s |\n' server concurrency \
 echo '|----------------------|-------------|----------|--------|---------|---------|'
 for c in $concurrency; do
 	base=$(median 3 baseline "$c")
-	for s in baseline server-q server-log; do
+	for s in $servers; do
+		s=${s%%:*}
 		rate=$(median 3 $s "$c")
 		case $s in
 		baseline) label='baseline' ;;
 		server-q) label='./server -q' ;;
 		server-log) label='./server >file' ;;
+		sa-q) label='socket-activated -q' ;;
+		tcpserver) label='-i under tcpserver' ;;
 		esac
 		printf '| %-20s | %11s | %8.0f | %6.2f | %7.0f | %7.0f |\n' \
 		    "$label" "$c" "$rate" "$(echo "$rate $base" | awk '{ print $1 / $2 }')" \
@@ -86,9 +169,9 @@ for c in $concurrency; do
 done
 
 echo
-for s in quiet:$quiet_pid log:$log_pid; do
+for s in quiet:$quiet_pid log:$log_pid socket-activated:${sa_pid:-}; do
 	p=${s#*:}
-	if [ -r "/proc/$p/status" ]; then
+	if [ -n "$p" ] && [ -r "/proc/$p/status" ]; then
 		echo "peak resident memory (VmHWM), server ${s%%:*}:" \
 		    "$(awk '/^VmHWM/ { print $2, $3 }' "/proc/$p/status")"
 	fi
