@@ -33,71 +33,28 @@ start log "$top/server" 0 || exit 1
 log_port=$port
 log_pid=$pid
 
-# forget PID: a process stopped here leaves the cleanup list, so that
-# the cleanup never signals a pid the system has since reused.
-forget() {
-	pids=$(for p in $pids; do [ "$p" = "$1" ] || echo "$p"; done)
-}
-
-# accepting PID PORT: wait up to 5 s for PORT to answer ./client; fails
-# early once PID, the supervisor, has exited (as when its bind failed).
-accepting() {
-	i=0
-	while [ $i -lt 100 ]; do
-		kill -0 "$1" 2>/dev/null || return 1
-		"$top/client" -t 1 127.0.0.1 "$2" >/dev/null 2>&1 && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# supervise NAME FUNCTION: run FUNCTION PORT in the background, on a port
-# that a ./server asked for port 0 was just given (the supervisors take no
-# port 0, or do not say which port they got), and wait until it accepts
-# connections; a second port if the first fails.  Sets $pid and $port.
-supervise() {
-	for try in 1 2; do
-		start probe "$top/server" -q 0 || return 1
-		stop "$pid" >/dev/null 2>&1
-		forget "$pid"
-		"$2" "$port" >"$tmp/$1.out" 2>"$tmp/$1.err" &
-		pid=$!
-		pids="$pids $pid"
-		accepting "$pid" "$port" && return 0
-		stop "$pid" >/dev/null 2>&1
-		forget "$pid"
-	done
-	return 1
-}
-
-# The supervisors, as functions of the port; exec keeps the pid the tool's.
-run_sa() {
-	exec systemd-socket-activate -l "127.0.0.1:$1" "$top/server" -q
-}
-# -R, -H, -l0: no ident or DNS look-ups; -b 64 -c 64: room for the load.
-run_tcpserver() {
-	exec tcpserver -RHl0 -b 64 -c 64 127.0.0.1 "$1" "$top/server" -q -i
-}
-
+# The supervisors cannot listen on port 0 and say which port they got:
+# free_port and supervise (tests/lib.sh) find one and wait for it.
 servers="baseline:$base_port server-q:$quiet_port server-log:$log_port"
-if ! command -v systemd-socket-activate >/dev/null 2>&1; then
+# Accept=no: systemd-socket-activate execs ./server at the first
+# connection, in its own process, so $pid is the server's.
+if ! have systemd-socket-activate; then
 	echo "bench: skipping socket-activated -q: no systemd-socket-activate"
-elif ! supervise sa run_sa; then
-	echo "bench: skipping socket-activated -q: systemd-socket-activate" \
-	    "did not start: $(tail -n 1 "$tmp/sa.err")"
-else
-	# Accept=no: it execs ./server at the first connection, the pid kept.
+elif free_port && supervise sa systemd-socket-activate -l "127.0.0.1:$port" \
+    "$top/server" -q; then
 	sa_pid=$pid
 	servers="$servers sa-q:$port"
-fi
-if ! command -v tcpserver >/dev/null 2>&1; then
-	echo "bench: skipping -i under tcpserver: no tcpserver (ucspi-tcp)"
-elif ! supervise tcpserver run_tcpserver; then
-	echo "bench: skipping -i under tcpserver: tcpserver did not start:" \
-	    "$(tail -n 1 "$tmp/tcpserver.err")"
 else
+	echo "bench: skipping socket-activated -q: it did not start"
+fi
+# -R, -H, -l0: no ident or DNS look-ups; -b 64 -c 64: room for the load.
+if ! have tcpserver; then
+	echo "bench: skipping -i under tcpserver: no tcpserver (ucspi-tcp)"
+elif free_port && supervise tcpserver tcpserver -RHl0 -b 64 -c 64 \
+    127.0.0.1 "$port" "$top/server" -q -i; then
 	servers="$servers tcpserver:$port"
+else
+	echo "bench: skipping -i under tcpserver: it did not start"
 fi
 
 echo "bench: $rounds rounds of $conns connections per server and concurrency;" \
