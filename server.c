@@ -373,6 +373,7 @@ serve(int in, int out, long timeout, struct exchange *x)
 	ssize_t w;
 
 	x->err = 0;
+	x->byte = 0;
 	if ((x->n = read_request(in, buf, sizeof buf)) == -1) {
 		x->err = errno;
 		return;
