@@ -186,6 +186,15 @@ hard_close(int fd)
 	close(fd);
 }
 
+/* Count the time since start, in microseconds, among the latencies. */
+static void
+add_latency(double start)
+{
+	pthread_mutex_lock(&lock);
+	latency[nlatency++] = (long)((now() - start) * 1e6);
+	pthread_mutex_unlock(&lock);
+}
+
 /*
  * A full buffer, the reply, then a byte every delay_ms while the server
  * reads them.  Its "latency" is how long the server held on after the
@@ -212,11 +221,8 @@ trickle(int fd, unsigned char c)
 			;
 	}
 	close(fd);
-	if (res == OK) {
-		pthread_mutex_lock(&lock);
-		latency[nlatency++] = (long)((now() - replied) * 1e6);
-		pthread_mutex_unlock(&lock);
-	}
+	if (res == OK)
+		add_latency(replied);
 	return res;
 }
 
@@ -275,11 +281,8 @@ one(long i)
 	else if (in != (unsigned char)(out[0] + 1))
 		res = WRONG;
 	close(fd);
-	if (res == OK) {
-		pthread_mutex_lock(&lock);
-		latency[nlatency++] = (long)((now() - start) * 1e6);
-		pthread_mutex_unlock(&lock);
-	}
+	if (res == OK)
+		add_latency(start);
 	return res;
 }
 

@@ -7,6 +7,18 @@ t '-i on a terminal or file (fd 0 not a socket): exit 1, saying so' '
 	    "$bin/server" -i
 '
 
+# Five clients connect and say nothing; meanwhile 20 good ones are each
+# answered within half a second.
+idle_do_not_delay() {
+	"$bin/tests/load" -m silent -c 5 -n 5 -T 8 127.0.0.1 $port >idle.out &
+	s=$! && sleep 0.3 &&
+	"$bin/tests/load" -n 20 -T 5 127.0.0.1 $port >good.out
+	good=$?
+	kill $s 2>/dev/null; wait $s
+	cat good.out
+	[ $good -eq 0 ] && [ "$(field max_us good.out)" -lt 500000 ]
+}
+
 # The one-byte client as nc plays it: what came back, byte for byte.
 nc_reply() {
 	printf "r\n" | timeout 10 nc -N 127.0.0.1 $port >nc.out && printf s >want &&
@@ -47,14 +59,7 @@ if have systemd-socket-activate; then
 	'
 
 	t '-i under a supervisor: five idle clients do not delay a good one' '
-		"$bin/tests/load" -m silent -c 5 -n 5 -T 8 127.0.0.1 $port \
-		    >idle.out &
-		s=$! && sleep 0.3 &&
-		"$bin/tests/load" -n 20 -T 5 127.0.0.1 $port >good.out
-		good=$?
-		kill $s 2>/dev/null; wait $s
-		cat good.out
-		[ $good -eq 0 ] && [ "$(field max_us good.out)" -lt 500000 ]
+		idle_do_not_delay
 	'
 	stop $pid >/dev/null
 
@@ -128,14 +133,7 @@ if have tcpserver; then
 	'
 
 	t '-i under tcpserver: five idle clients do not delay a good one' '
-		"$bin/tests/load" -m silent -c 5 -n 5 -T 8 127.0.0.1 $port \
-		    >idle.out &
-		s=$! && sleep 0.3 &&
-		"$bin/tests/load" -n 20 -T 5 127.0.0.1 $port >good.out
-		good=$?
-		kill $s 2>/dev/null; wait $s
-		cat good.out
-		[ $good -eq 0 ] && [ "$(field max_us good.out)" -lt 500000 ]
+		idle_do_not_delay
 	'
 	stop $pid >/dev/null
 else
