@@ -9,7 +9,8 @@
  * reset, reset-after-send, extra, slow; shut-reset (send, half-close,
  * reset: the server's reply meets a dead socket, EPIPE); trickle (a full
  * buffer, then a byte every -d ms after the reply, to the end of the
- * deadline or until the server lets go).  Prints one line; exits 1 if any
+ * deadline or until the server lets go); full (a full buffer, the reply,
+ * then wait for the server's close).  Prints one line; exits 1 if any
  * connection went wrong or missed the deadline, 2 on usage errors.
  */
 
@@ -35,9 +36,9 @@
 #include <unistd.h>
 
 enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW,
-    SHUT_RESET, TRICKLE };
+    SHUT_RESET, TRICKLE, FULL };
 static const char *mode_names[] = { "good", "silent", "close", "reset",
-    "reset-after-send", "extra", "slow", "shut-reset", "trickle" };
+    "reset-after-send", "extra", "slow", "shut-reset", "trickle", "full" };
 
 enum result { OK, WRONG, ERROR };
 
@@ -197,11 +198,12 @@ add_latency(double start)
 
 /*
  * A full buffer, the reply, then a byte every delay_ms while the server
- * reads them.  Its "latency" is how long the server held on after the
- * reply: until a write fails (the server closed) or the deadline.
+ * reads them (trickle), or nothing (full: wait for the server's EOF).
+ * Its "latency" is how long the server held on after the reply: until a
+ * write fails or EOF comes (the server closed), or the deadline.
  */
 static enum result
-trickle(int fd, unsigned char c)
+after_full(int fd, unsigned char c)
 {
 	unsigned char big[600], in;
 	struct timespec ts;
@@ -214,7 +216,10 @@ trickle(int fd, unsigned char c)
 	else if (in != (unsigned char)(c + 1))
 		res = WRONG;
 	replied = now();
-	while (res == OK && now() < deadline && send_bytes(fd, big, 1) == 0) {
+	if (res == OK && mode == FULL && recv_byte(fd, &in) != 0)
+		res = ERROR;
+	while (res == OK && mode == TRICKLE && now() < deadline &&
+	    send_bytes(fd, big, 1) == 0) {
 		ts.tv_sec = delay_ms / 1000;
 		ts.tv_nsec = delay_ms % 1000 * 1000000L;
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
@@ -260,7 +265,8 @@ one(long i)
 		hard_close(fd);
 		return r == 0 ? OK : ERROR;
 	case TRICKLE:
-		return trickle(fd, out[0]);
+	case FULL:
+		return after_full(fd, out[0]);
 	case SILENT:
 		/* Hold until the server drops us: that is the success. */
 		r = recv_byte(fd, &in);

@@ -69,6 +69,29 @@ t 'a client that sends a whole buffer and more gets its reply, logged right' '
 	tail -n 1 server.out | grep "^127\.0\.0\.1 port [0-9]*: .a. -> .b.\$"
 '
 
+t 'clients of 601 and 5,001 bytes (nc -N) get their reply, 20 of 20 each' '
+	# Closing with their bytes unread would send a reset, which destroys
+	# the reply on its way: only the lingering close keeps it.
+	good=0
+	for size in 600 5000; do
+		{ printf a; head -c $size /dev/zero; } >big
+		i=0
+		while [ $i -lt 20 ]; do
+			r=$(timeout 10 nc -N 127.0.0.1 $port <big)
+			[ "$r" = b ] && good=$((good + 1))
+			i=$((i + 1))
+		done
+	done
+	echo "$good of 40" && [ $good -eq 40 ]
+'
+
+t 'bytes 0x7e and 0x7f: DEL is logged as \x7f, not as itself' '
+	"$bin/client" -c "~" 127.0.0.1 $port >/dev/null &&
+	"$bin/client" -c "\\x7f" 127.0.0.1 $port >/dev/null &&
+	wait_line server.out "^127\.0\.0\.1 port [0-9]*: .~. -> \\\\x7f\$" &&
+	wait_line server.out "^127\.0\.0\.1 port [0-9]*: \\\\x7f -> \\\\x80\$"
+'
+
 t 'the server is still up and SIGTERM stops it with status 0' '
 	alive $pid && stop $pid
 '

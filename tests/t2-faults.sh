@@ -24,6 +24,24 @@ t 'a client that sends a buffer full and holds on: answered, then let go' '
 	kill $h 2>/dev/null; wait $h; [ $st -eq 0 ]
 '
 
+t 'a client that stays connected after its reply does not hold the server' '
+	# It sent one byte, not a buffer full: no lingering close for it.
+	{ printf r; sleep 3; } | timeout 10 nc 127.0.0.1 $port >stay.out &
+	h=$! && sleep 0.3 &&
+	"$bin/tests/load" -n 1 -T 5 127.0.0.1 $port >good.out; st=$?
+	kill $h 2>/dev/null; wait $h
+	cat good.out stay.out
+	[ $st -eq 0 ] && [ "$(field max_us good.out)" -lt 500000 ]
+'
+
+t 'after a buffer full, the server closes its side at once after the reply' '
+	# The lingering close sends its FIN first: a client that waits for the
+	# server to close before it closes is not kept waiting for -t.
+	"$bin/tests/load" -m full -n 3 -T 5 127.0.0.1 $port >full.out; st=$?
+	cat full.out
+	[ $st -eq 0 ] && [ "$(field max_us full.out)" -lt 300000 ]
+'
+
 t 'a slow client that sends within the timeout is answered' '
 	"$bin/tests/load" -m slow -d 500 -c 2 -n 4 -T 10 127.0.0.1 $port
 '

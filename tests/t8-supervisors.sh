@@ -27,7 +27,7 @@ nc_reply() {
 
 if have systemd-socket-activate; then
 	free_port && supervise sa systemd-socket-activate -l 127.0.0.1:$port \
-	    --inetd -a "$bin/server" -i
+	    --inetd -a "$bin/server" -i -t 1
 
 	t '-i under systemd-socket-activate --inetd: reply, one log line on stderr' '
 		"$bin/client" 127.0.0.1 $port >out &&
@@ -60,6 +60,20 @@ if have systemd-socket-activate; then
 
 	t '-i under a supervisor: five idle clients do not delay a good one' '
 		idle_do_not_delay
+	'
+
+	t '-i -t 1: a silent client is dropped after a second, and logged' '
+		"$bin/tests/load" -m silent -n 1 -T 3 127.0.0.1 $port &&
+		wait_line sa.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
+	'
+	stop $pid >/dev/null
+
+	free_port && supervise saq systemd-socket-activate -l 127.0.0.1:$port \
+	    --inetd -a "$bin/server" -i -q
+
+	t '-i -q: the reply, and no log line' '
+		nc_reply && wait_line saq.err "died with code 0" &&
+		! grep "port [0-9]*:" saq.err
 	'
 	stop $pid >/dev/null
 

@@ -17,24 +17,29 @@ t 'started with fds 0, 1 and 2 closed: each client gets its one byte only' '
 	od -c nc.out; [ $bad -eq 0 ] && stop $pid
 '
 
-# The log into a pipe whose reader takes the listening line, then stops
-# reading until the file "go" appears.
-rm -f "$tmp/log.fifo" "$tmp/go"
-mkfifo "$tmp/log.fifo"
-"$bin/server" -t 1 0 >"$tmp/log.fifo" &
-pid=$!
-pids="$pids $pid"
-{
-	read -r line && echo "$line" >"$tmp/first"
-	i=0
-	while [ ! -e "$tmp/go" ] && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat >"$tmp/rest"
-} <"$tmp/log.fifo" &
-reader=$!
-pids="$pids $reader"
+# stalled_log CMD [ARGS]: run the server CMD with its log into a pipe
+# whose reader takes the listening line, then reads nothing until the
+# file "go" appears (at most 60 s), then the rest into "rest".
+stalled_log() {
+	rm -f "$tmp/log.fifo" "$tmp/go" "$tmp/first" "$tmp/rest"
+	mkfifo "$tmp/log.fifo" || return 1
+	"$@" >"$tmp/log.fifo" &
+	pid=$!
+	pids="$pids $pid"
+	{
+		read -r line && echo "$line" >"$tmp/first"
+		i=0
+		while [ ! -e "$tmp/go" ] && [ $i -lt 600 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		cat >"$tmp/rest"
+	} <"$tmp/log.fifo" &
+	reader=$!
+	pids="$pids $reader"
+}
+
+stalled_log "$bin/server" -t 1 0
 
 t 'a log reader that stalls: 5,000 clients answered all the same' '
 	wait_line first "listening on" && port=$(port_of first) &&
@@ -48,6 +53,27 @@ t 'when the log is read again, it says how many lines were dropped' '
 	wait_line rest "^server: [0-9]* log lines dropped (the log was not read)\$" &&
 	wait_line rest "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$" &&
 	grep "dropped" rest && stop $pid && wait $reader
+'
+
+# The same, but nothing is logged after the pipe is read again: the
+# count comes at exit.
+stalled_log "$bin/server" -t 1 0
+
+t 'lines dropped and no client after: the count is written at exit' '
+	wait_line first "listening on" && port=$(port_of first) &&
+	"$bin/tests/load" -c 4 -n 3000 -T 30 127.0.0.1 $port >load.out &&
+	touch go && sleep 0.5 && stop $pid && wait $reader &&
+	tail -n 1 rest | grep "^server: [0-9]* log lines dropped (the log was not read)\$"
+'
+
+start emfile sh -c 'ulimit -n 4 && exec "$0" -q -b 127.0.0.1 0' "$bin/server"
+
+t 'out of descriptors: the server says so once a second and lives on' '
+	# fds 0-3 are taken (3: the listener): each accept fails with EMFILE.
+	"$bin/client" -t 2 127.0.0.1 $port; sleep 1
+	errs=$(grep -c "^server: accept: Too many open files\$" emfile.err)
+	echo "$errs accept errors in about 2 s"
+	[ "$errs" -ge 1 ] && [ "$errs" -le 4 ] && stop $pid
 '
 
 start server "$bin/server" -t 1 0
