@@ -125,6 +125,20 @@ else
 	    'cannot make a network namespace here (needs root, unshare, ip)'
 fi
 
+# nc -l plays a server that never answers and keeps what it receives.
+free_port
+timeout 10 nc -l 127.0.0.1 $port >"$tmp/got" &
+pid=$!
+pids="$pids $pid"
+t 'the client started with stderr closed: its message stays out of the socket' '
+	i=0
+	while [ $i -lt 100 ] && ! ss -Htln "sport = :$port" | grep -q .; do
+		sleep 0.05; i=$((i + 1))
+	done
+	! "$bin/client" -t 1 127.0.0.1 $port 2>&- && sleep 0.2 &&
+	kill $pid; wait $pid; od -c got; printf r | cmp - got
+'
+
 start fake "$bin/tests/fake" -m silent
 t 'the client stopped and continued (^Z, fg) still gives up after -t' '
 	s0=$(date +%s%N)
