@@ -21,9 +21,24 @@ passed=0
 failed=0
 skipped=0
 
+# Every process a test started: SIGTERM, then after 5 s SIGKILL for
+# those still there, so that a server deaf to SIGTERM cannot hang the run.
 cleanup() {
 	for p in $pids; do
 		kill "$p" 2>/dev/null
+	done
+	i=0
+	while [ $i -lt 100 ]; do
+		left=
+		for p in $pids; do
+			kill -0 "$p" 2>/dev/null && left="$left $p"
+		done
+		[ -z "$left" ] && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	for p in $left; do
+		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 	rm -rf "$tmp"
