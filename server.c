@@ -199,9 +199,10 @@ open_listeners(const char *host, const char *port)
 /*
  * systemd socket activation (Accept=no): systemd made the listening
  * socket and passes it as fd 3, with LISTEN_PID set to our pid and
- * LISTEN_FDS to the number of sockets.  Returns that number: 0 when
- * nothing was passed to us, -1 when LISTEN_FDS is not a number.  The
- * variables are unset, as the protocol asks, so no child sees them.
+ * LISTEN_FDS to the number of sockets.  Returns that number, -1 when
+ * nothing was passed to us (no LISTEN_PID, or another process's), -2
+ * when LISTEN_FDS is not a number.  The variables are unset, as the
+ * protocol asks, so no child sees them.
  */
 static long
 listen_fds(void)
@@ -211,8 +212,9 @@ listen_fds(void)
 
 	if (pid == NULL || fds == NULL ||
 	    parse_number(pid, 1, LONG_MAX) != (long)getpid())
-		return 0;
-	n = parse_number(fds, 0, INT_MAX);
+		return -1;
+	if ((n = parse_number(fds, 0, INT_MAX)) == -1)
+		n = -2;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
@@ -613,12 +615,17 @@ get_listener(const struct options *o)
 {
 	long nfds;
 
-	if ((nfds = listen_fds()) == 0)
+	if ((nfds = listen_fds()) == -1)
 		return open_listeners(o->host, o->port ? o->port : DEFAULT_PORT);
 	if (o->host != NULL || o->port != NULL) {
 		fprintf(stderr, "server: systemd passed the listening socket "
 		    "(LISTEN_FDS): no -b, no port\n");
 		usage(stderr, 2);
+	}
+	if (nfds == -2) {
+		fprintf(stderr, "server: LISTEN_FDS is not a number; give the "
+		    ".socket unit one ListenStream=\n");
+		return -1;
 	}
 	if (nfds != 1) {
 		fprintf(stderr, "server: systemd passed %ld sockets (LISTEN_FDS);"

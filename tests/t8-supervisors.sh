@@ -122,6 +122,13 @@ t 'LISTEN_FDS=2: exit 1, saying to give one ListenStream=' '
 	    sh -c "$activated" 2 "$bin/server"
 '
 
+t 'LISTEN_FDS=0 or not a number: exit 1, saying so' '
+	exits_with 1 "^server: systemd passed 0 sockets (LISTEN_FDS); give" \
+	    sh -c "$activated" 0 "$bin/server" &&
+	exits_with 1 "^server: LISTEN_FDS is not a number; give" \
+	    sh -c "$activated" x "$bin/server"
+'
+
 t 'fd 3 not a socket: exit 1, naming fd 3' '
 	exits_with 1 "^server: fd 3 from systemd is not a listening TCP socket" \
 	    sh -c "$activated" 1 "$bin/server" 3</dev/null
