@@ -116,16 +116,17 @@ start() {
 	port=$(port_of "$tmp/$name.out")
 }
 
-# stop PID: SIGTERM, then wait up to 5 s for it to exit; its status.
+# stop PID [SIGNAL]: SIGTERM (or SIGNAL), then wait up to 5 s for it to
+# exit, SIGKILL if it has not; its status (a child's; 127 for another's).
 stop() {
-	kill "$1" 2>/dev/null
+	kill -"${2:-TERM}" "$1" 2>/dev/null
 	i=0
 	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
 		sleep 0.05
 		i=$((i + 1))
 	done
 	if kill -0 "$1" 2>/dev/null; then
-		echo "process $1 still running 5 s after SIGTERM"
+		echo "process $1 still running 5 s after SIG${2:-TERM}"
 		kill -9 "$1"
 	fi
 	wait "$1"

@@ -100,7 +100,7 @@ t 'the listening line arrives at once through a pipe' '
 	{ "$bin/server" -q 0 & echo $! >server.pid; wait; } | { read -r line &&
 	echo "$line" >pipe.out; cat >/dev/null; } &
 	wait_line pipe.out "^server: listening on :: port [0-9]" ; st=$?
-	kill $(cat server.pid); wait; [ $st -eq 0 ]
+	stop $(cat server.pid); wait; [ $st -eq 0 ]
 '
 
 start server "$bin/server" -q 0

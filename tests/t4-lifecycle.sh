@@ -13,7 +13,7 @@ t 'restarting at once on the same port works (SO_REUSEADDR)' '
 '
 
 t 'SIGINT: the server exits 0 too' '
-	kill -INT $pid && wait $pid
+	stop $pid INT
 '
 
 start server "$bin/server" 0
@@ -51,6 +51,6 @@ t 'SIGTERM while a client is in hand: it gets its reply, then exit 0' '
 	"$bin/tests/load" -m slow -d 2500 -n 1 -T 10 127.0.0.1 $port &
 	c=$! &&
 	wait_line server.out "listening" && sleep 1.8 && kill $pid &&
-	wait $c && wait $pid &&
+	wait $c && stop $pid &&
 	grep -q ": \\\\x00 -> \\\\x01\$" server.out
 '

@@ -14,6 +14,12 @@ t 'started with fds 0, 1 and 2 closed: each client gets its one byte only' '
 		printf s | cmp - nc.out || bad=$((bad + 1))
 		i=$((i + 1))
 	done
+	# Where /proc tells: fds 0, 1 and 2 are /dev/null, not sockets.
+	for fd in 0 1 2; do
+		[ -d /proc/$pid/fd ] || break
+		f=$(readlink /proc/$pid/fd/$fd)
+		[ "$f" = /dev/null ] || { echo "fd $fd: $f"; bad=$((bad + 1)); }
+	done
 	od -c nc.out; [ $bad -eq 0 ] && stop $pid
 '
 
