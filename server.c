@@ -224,7 +224,8 @@ listen_fds(void)
 /*
  * The inherited fd must be what we would have made: a listening TCP
  * socket (Accept=yes passes a connection instead: that is -i's work).
- * systemd may pass it non-blocking; we block in accept, so clear that.
+ * systemd may pass it non-blocking; we block in accept, so clear that
+ * (systemd only polls its copy, so the shared flag is ours to set).
  */
 static int
 check_listener(int fd)
@@ -380,7 +381,7 @@ drain(int in, int out, unsigned char *buf, size_t size, long timeout)
 
 /*
  * Serve one client: read its byte, write that byte plus one.  in and out
- * are the same socket, except under tcpserver (-i: fds 0 and 1).
+ * are one socket: the same descriptor in the loop, fds 0 and 1 with -i.
  */
 static void
 serve(int in, int out, long timeout, struct exchange *x)
@@ -495,6 +496,17 @@ same_file(int a, int b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Is fd a TCP connection (not a terminal, file, pipe or local socket)? */
+static int
+is_tcp_connection(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
+
+	return getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+	    (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
+}
+
 /*
  * inetd mode (-i): inetd, xinetd, tcpserver, systemd (Accept=yes) or
  * socat accepted the connection and runs us for it, with the socket on
@@ -512,8 +524,10 @@ serve_inetd(long timeout, int quiet)
 
 	if (getpeername(0, (struct sockaddr *)&peer, &len) == -1) {
 		fprintf(stderr, "server: -i: standard input is not a connected "
-		    "socket (%s); -i is for inetd, tcpserver, systemd or socat\n",
-		    strerror(errno));
+		    "socket (%s); %s\n", strerror(errno),
+		    getenv("LISTEN_FDS") != NULL ? "systemd passed a listening "
+		    "socket: drop -i, or use Accept=yes" :
+		    "-i is for inetd, tcpserver, systemd or socat");
 		return 1;
 	}
 	if (set_timeout(0, timeout) == -1) {
@@ -587,6 +601,10 @@ parse_options(int argc, char *argv[], struct options *o)
 			}
 			break;
 		case 'b':
+			if (*optarg == '\0') {
+				fprintf(stderr, "server: -b needs an address\n");
+				usage(stderr, 2);
+			}
 			o->host = optarg;
 			break;
 		default:
@@ -684,6 +702,18 @@ main(int argc, char *argv[])
 	/* A supervisor accepted the connection for us: serve it, exit. */
 	if (o.inetd)
 		return serve_inetd(o.timeout, o.quiet);
+	/*
+	 * The same without -i would write our listening line into that
+	 * connection ('s' first: a client would even take it for a reply)
+	 * and leave a daemon behind.  Say so, where the client cannot see.
+	 */
+	if (is_tcp_connection(0)) {
+		if (!same_file(0, 2))
+			fprintf(stderr, "server: standard input is a TCP "
+			    "connection: run server -i under inetd, tcpserver, "
+			    "systemd Accept=yes or socat\n");
+		return 2;
+	}
 
 	if ((lfd = get_listener(&o)) == -1 || announce(lfd, o.timeout) == -1)
 		return 1;

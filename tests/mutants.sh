@@ -222,6 +222,18 @@ mutant LISTEN_PID-not-checked server.c t8
 - parse_number(pid, 1, LONG_MAX) != (long)getpid())
 + parse_number(pid, 1, LONG_MAX) == -1)
 
+mutant no-i-serves-a-connection-as-a-daemon server.c t8
+- if (is_tcp_connection(0)) {
++ if (0) {
+
+mutant no-i-message-into-the-connection server.c t8
+- if (!same_file(0, 2))
++ if (1)
+
+mutant empty-b-accepted server.c t5
+- if (*optarg == '\0') {
++ if (0) {
+
 mutant LISTEN_FDS-0-opens-its-own server.c t8
 - if ((nfds = listen_fds()) == -1)
 + if ((nfds = listen_fds()) <= 0)

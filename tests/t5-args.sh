@@ -26,6 +26,7 @@ abc
 -i 80
 -i -b 127.0.0.1
 -i 0
+-b ''
 EOF_ARGS
 
 while read -r line; do

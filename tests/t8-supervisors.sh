@@ -86,6 +86,33 @@ if have systemd-socket-activate; then
 	'
 	stop $pid >/dev/null
 
+	# -i forgotten: the server must not take the connection for a
+	# terminal, print its listening line into it and listen on 29008.
+	free_port
+	systemd-socket-activate -l 127.0.0.1:$port --inetd -a "$bin/server" \
+	    >"$tmp/noi.out" 2>"$tmp/noi.err" &
+	pid=$!
+	pids="$pids $pid"
+	t 'under a supervisor without -i: exit 2, saying to add -i, no reply' '
+		wait_line noi.err "^Listening on" &&
+		exits_with 1 "^client: " "$bin/client" -t 2 127.0.0.1 $port &&
+		wait_line noi.err "^server: standard input is a TCP connection: run server -i" &&
+		wait_line noi.err "died with code 2"
+	'
+	stop $pid >/dev/null
+
+	free_port
+	systemd-socket-activate -l 127.0.0.1:$port --inetd -a \
+	    sh -c "exec \"\$0\" 2>&1" "$bin/server" >"$tmp/noi2.out" 2>"$tmp/noi2.err" &
+	pid=$!
+	pids="$pids $pid"
+	t 'the same with fd 2 the connection too: not a byte into it' '
+		wait_line noi2.err "^Listening on" &&
+		printf "r\n" | timeout 10 nc -N 127.0.0.1 $port >nc.out
+		od -c nc.out; [ ! -s nc.out ] && wait_line noi2.err "died with code 2"
+	'
+	stop $pid >/dev/null
+
 	# Accept=no: systemd-socket-activate execs the server at the first
 	# connection, which the server then accepts on fd 3.
 	free_port && supervise sa3 systemd-socket-activate -l 127.0.0.1:$port \
