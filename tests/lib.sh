@@ -46,7 +46,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# t [PREREQ[,PREREQ...]] WHAT BODY: one test (git's test_expect_success).
+# A PREREQ in lower case is a tool that must be on PATH (nc, socat, ...);
+# in upper case, a condition that prereq_NAME below checks (ROOT, NETNS).
+# A test whose prerequisite is missing is skipped, saying which.
 t() {
+	if [ $# -eq 3 ]; then
+		lacking=$(lacking "$1")
+		shift
+		if [ -n "$lacking" ]; then
+			skip "$1" "missing $lacking"
+			return 0
+		fi
+	fi
 	n=$((n + 1))
 	what=$1
 	body=$2
@@ -60,6 +72,61 @@ t() {
 		sed 's/^/#   /' "$tmp/log"
 	fi
 	cd "$top" || exit 1
+}
+
+# lacking PREREQS: those of the comma-separated PREREQS that are missing.
+# Runs in a subshell: a missing tool is noted in $tmp/missing, for the
+# summary at the end.
+lacking() {
+	out=
+	for p in $(echo "$1" | tr , ' '); do
+		case $p in
+		*[a-z]*)
+			have "$p" && continue
+			echo "$p $(package_of "$p")" >>"$tmp/missing" ;;
+		*)
+			"prereq_$p" && continue ;;
+		esac
+		out="${out:+$out, }$p"
+	done
+	echo "$out"
+}
+
+# package_of TOOL: the Debian package that brings TOOL.
+package_of() {
+	case $1 in
+	nc) echo netcat-openbsd ;;
+	tcpserver) echo ucspi-tcp-ipv6 ;;
+	systemd-socket-activate) echo systemd ;;
+	systemd-nspawn) echo systemd-container ;;
+	ip | ss) echo iproute2 ;;
+	musl-gcc) echo musl-tools ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# missing_summary: one line naming the tools that tests lacked, if any,
+# and the one command that installs them all.
+missing_summary() {
+	[ -s "$tmp/missing" ] || return 0
+	tools=$(cut -d' ' -f1 "$tmp/missing" | sort -u | tr '\n' ' ')
+	pkgs=$(cut -d' ' -f2 "$tmp/missing" | sort -u | tr '\n' ' ')
+	echo "# skipped for want of: ${tools% }; to run them: apt-get install ${pkgs% }"
+}
+
+# The conditions a test may need, in upper case.
+prereq_ROOT() {
+	[ "$(id -u)" -eq 0 ]
+}
+prereq_NOTROOT() {
+	[ "$(id -u)" -ne 0 ]
+}
+prereq_PROC() {
+	[ -d /proc/self/fd ]
+}
+# A network namespace of the test's own, with loopback up.
+prereq_NETNS() {
+	have ip && unshare --net sh -c 'ip link set lo up' 2>/dev/null
 }
 
 # skip WHAT WHY: a test this host cannot run, counted apart.

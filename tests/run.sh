@@ -9,5 +9,6 @@ for f in "$@"; do
 	echo "# $f"
 	. "./$f"
 done
+missing_summary
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
