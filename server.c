@@ -1,13 +1,12 @@
-/* server.c: a TCP one-byte echo server. Public domain. */
+/* SPDX-License-Identifier: Unlicense */
 /*
- * For each client: read one byte, write back that byte plus one, close.
- * The calls come in the order a socket server makes them:
- * getaddrinfo, socket, setsockopt, bind, listen, then accept, read,
- * write and close for each client, one client at a time.
- *
- * One client at a time is the lesson, not a limit: for clients at once,
- * let a supervisor run one server per connection (-i, inetd mode), or
- * hand it the listening socket (systemd socket activation).
+ * server.c: a TCP one-byte echo server.  For each client, one at a time:
+ * accept the connection, read one byte, write back that byte plus one,
+ * close, and log one line.  The lesson comes first: main, then what it
+ * calls, in that order.  What only a service needs (supervisors that hand
+ * us sockets, a log that must never stall us, closed descriptors,
+ * signals) comes after the banner "Running as a service".
+ * Build it with: cc server.c -o server
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -26,6 +26,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +34,17 @@
 #include <unistd.h>
 
 #define DEFAULT_PORT	"29008"
-#define DEFAULT_TIMEOUT	5
-#define MAX_TIMEOUT	86400
+#define DEFAULT_TIMEOUT	5000	/* milliseconds a client has to send */
 /*
- * The kernel queues this many finished handshakes while we serve one
- * client; the article's backlog of 1 turned clients away under any load.
+ * listen's backlog: how many clients done with their handshake may wait
+ * while we serve another.  With 1, two clients at once are one too many.
  * The kernel caps it at its own limit (net.core.somaxconn on Linux).
  */
 #define BACKLOG		SOMAXCONN
-/* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
-#define LISTEN_FD	3
-
-static volatile sig_atomic_t stop;
 
 /* What came of one client: for the log, and -i's exit status. */
 struct exchange {
+	long long deadline;	/* when we stop waiting for it (now_ms) */
 	ssize_t n;		/* read's result: bytes, 0 at EOF, -1 */
 	unsigned char byte;	/* the client's byte, when n > 0 */
 	int err;		/* errno of a failed read or write, else 0 */
@@ -57,30 +54,465 @@ struct exchange {
 struct options {
 	const char *host;	/* -b; NULL: every address */
 	const char *port;	/* NULL: the default, or none with -i */
-	long timeout;		/* -t */
+	long timeout;		/* -t, in milliseconds */
 	int inetd;		/* -i */
 	int quiet;		/* -q */
 };
 
-/* The connection log: one line per client, on fd, unless fd is -1. */
+/* A log: lines on fd, written so that they never stall the server. */
 struct log {
 	int fd;
-	int pipe;		/* a pipe or socket: its reader may stall */
+	int pipe;		/* -1 not known yet, 1 a pipe or socket, 0 not */
+	int cut;		/* the last write stopped inside its line */
 	unsigned long dropped;	/* lines not written since the last one */
 };
 
-static void
-usage(FILE *to, int status)
+static const char *prog = "server";	/* the name we were run as */
+static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM came */
+static struct log out = { 1, -1, 0, 0 };	/* the listening line, clients */
+static struct log err = { 2, -1, 0, 0 };	/* errors */
+
+static int	open_listener(const struct options *);
+static int	listen_on(const struct addrinfo *, int);
+static int	announce(int, long);
+static int	set_timeout(int, long);
+static void	serve(int, int, struct exchange *);
+static ssize_t	read_request(int, unsigned char *, size_t, long long);
+static void	log_connection(struct log *, const struct sockaddr *,
+	    const struct exchange *);
+static void	format_address(const struct sockaddr *, char *, size_t);
+static void	format_byte(unsigned char, char *);
+
+static int	copies_timeout(int);
+static void	parse_options(int, char *[], struct options *);
+static void	check_operands(int, char *[], struct options *);
+static void	usage(struct log *, int);
+static long	parse_seconds(const char *);
+static long	parse_number(const char *, long, long);
+static int	setup(void);
+static int	open_std_fds(void);
+static int	set_signals(void);
+static void	on_signal(int);
+static int	serve_inetd(const struct options *);
+static int	inetd_socket(struct sockaddr_storage *);
+static int	is_tcp_connection(int);
+static int	activated(void);
+static long	listen_fds(void);
+static int	inherited_listener(const struct options *);
+static int	wait_readable(int, long long);
+static void	linger(int, int, unsigned char *, size_t, long long);
+static int	accept_failed(int);
+static void	say(const char *, ...);
+static void	log_line(struct log *, const char *);
+static void	log_kind(struct log *, const struct stat *);
+static long long now_ms(void);
+
+int
+main(int argc, char *argv[])
 {
-	fprintf(to, "usage: server [-iq] [-t seconds] [-b address] [port]\n");
-	exit(status);
+	struct sockaddr_storage peer;
+	socklen_t len;
+	struct options o;
+	struct exchange x;
+	int lfd, cfd;
+
+	parse_options(argc, argv, &o);
+	if (setup() == -1)	/* descriptors 0-2, signals: see the banner */
+		return 1;
+	if (o.inetd)		/* a supervisor accepted the client for us */
+		return serve_inetd(&o);
+
+	/* The listening socket: handed over by systemd, or made here. */
+	lfd = activated() ? inherited_listener(&o) : open_listener(&o);
+	if (lfd == -1 || announce(lfd, o.timeout) == -1)
+		return 1;
+
+	while (!stop) {
+		len = sizeof peer;
+		if ((cfd = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
+			if (accept_failed(errno) == -1)
+				return 1;
+			continue;
+		}
+		x.deadline = now_ms() + o.timeout;
+		if (!copies_timeout(cfd))
+			set_timeout(cfd, o.timeout);
+		serve(cfd, cfd, &x);
+		close(cfd);
+		if (!o.quiet)
+			log_connection(&out, (struct sockaddr *)&peer, &x);
+	}
+	log_line(&out, "");	/* the count of lines dropped, if any */
+	log_line(&err, "");
+	return 0;
+}
+
+/*
+ * Make a socket listening on o->host (NULL: every local address) and
+ * o->port.  getaddrinfo turns them into socket addresses, IPv6 and IPv4,
+ * so nothing here depends on one family.  IPv6 is tried first: for every
+ * address, "::" takes IPv4 clients too, and 0.0.0.0 serves only where
+ * the host has no IPv6.
+ */
+static int
+open_listener(const struct options *o)
+{
+	struct addrinfo hints, *res, *ai;
+	const char *port = o->port ? o->port : DEFAULT_PORT;
+	int fd = -1, gai, pass, saved;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(o->host, port, &hints, &res)) != 0) {
+		say("resolve %s port %s: %s", o->host ? o->host : "*", port,
+		    gai_strerror(gai));
+		return -1;
+	}
+	errno = EAFNOSUPPORT;
+	for (pass = 0; pass < 2; pass++)
+		for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
+			if ((ai->ai_family == AF_INET6) == (pass == 0))
+				fd = listen_on(ai, o->host == NULL);
+	saved = errno;
+	freeaddrinfo(res);
+	if (fd == -1)
+		say("bind to %s%sport %s: %s", o->host ? o->host : "",
+		    o->host ? " " : "", port, strerror(saved));
+	return fd;
+}
+
+/* socket, setsockopt, bind, listen: one listening socket, or -1. */
+static int
+listen_on(const struct addrinfo *ai, int every)
+{
+	int fd, on = 1, off = 0, ok, saved;
+
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+		return -1;
+	/*
+	 * The server closes first, so TIME_WAIT lands on its port: without
+	 * SO_REUSEADDR a restart fails with EADDRINUSE for a minute or so.
+	 */
+	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
+	/* Some hosts make IPv6 sockets IPv6 only unless told. */
+	if (ok && every && ai->ai_family == AF_INET6)
+		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof off) == 0;
+	if (ok && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+	    listen(fd, BACKLOG) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Set the clients' time limit, then say where we listen: getsockname
+ * tells the port the kernel chose when we asked for port 0.
+ */
+static int
+announce(int lfd, long timeout)
+{
+	struct sockaddr_storage addr;
+	socklen_t len = sizeof addr;
+	char line[INET6_ADDRSTRLEN + IF_NAMESIZE + 64];
+	int n;
+
+	if (set_timeout(lfd, timeout) == -1) {
+		say("setsockopt SO_RCVTIMEO: %s", strerror(errno));
+		return -1;
+	}
+	if (getsockname(lfd, (struct sockaddr *)&addr, &len) == -1) {
+		say("getsockname: %s", strerror(errno));
+		return -1;
+	}
+	n = snprintf(line, sizeof line, "%s: listening on ", prog);
+	if (n > 0 && (size_t)n < sizeof line)
+		format_address((struct sockaddr *)&addr, line + n,
+		    sizeof line - (size_t)n);
+	log_line(&out, line);
+	return 0;
+}
+
+/*
+ * A receive timeout: a read that waits longer fails with EAGAIN.  Set on
+ * the listening socket, it is copied to each accepted socket (Linux and
+ * the BSDs do this), so a silent client costs no extra system call.
+ */
+static int
+set_timeout(int fd, long ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/*
+ * Serve one client: read its byte, write that byte plus one.  in and out
+ * are one socket: the same descriptor in the loop, fds 0 and 1 with -i.
+ * A client that sent a whole buffer may have more on the way: closing
+ * with unread bytes would make the kernel send a reset (RST, an abortive
+ * close that tells the client's kernel to throw away what it has not yet
+ * handed to the client, our reply too), so we linger: see linger.
+ */
+static void
+serve(int in, int out, struct exchange *x)
+{
+	unsigned char buf[512], reply;
+	ssize_t w;
+
+	x->err = 0;
+	x->byte = 0;
+	if ((x->n = read_request(in, buf, sizeof buf, x->deadline)) <= 0) {
+		x->err = x->n == -1 ? errno : 0;	/* 0: EOF, no byte */
+		return;
+	}
+	x->byte = buf[0];
+	reply = (unsigned char)(x->byte + 1);
+	/* One byte fits an empty send buffer: this does not wait. */
+	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
+		;
+	if (w == -1)
+		x->err = errno;	/* EPIPE, ECONNRESET: the client left */
+	else if ((size_t)x->n == sizeof buf)
+		linger(in, out, buf, sizeof buf, x->deadline);
+}
+
+/*
+ * Read the client's byte.  We ask for more than one: whatever else the
+ * client sent with it (a newline from nc or telnet) is read too, so that
+ * our close is a clean one (FIN), not a reset.  The receive timeout ends
+ * a read that waits too long; a signal or a socket handed to us
+ * non-blocking ends it early, and then we wait for what is left of the
+ * client's time, never more (wait_readable).
+ */
+static ssize_t
+read_request(int fd, unsigned char *buf, size_t size, long long deadline)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, size)) == -1 &&
+	    (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		if (wait_readable(fd, deadline) == -1)
+			break;
+	return n;
+}
+
+/* One line for the log: who, and what came of the connection. */
+static void
+log_connection(struct log *log, const struct sockaddr *peer,
+    const struct exchange *x)
+{
+	char line[256], who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
+
+	format_address(peer, who, sizeof who);
+	format_byte(x->byte, in);
+	format_byte((unsigned char)(x->byte + 1), to);
+	if (x->n > 0 && x->err == 0)
+		snprintf(line, sizeof line, "%s: %s -> %s", who, in, to);
+	else if (x->n > 0)
+		snprintf(line, sizeof line, "%s: %s -> not sent: %s", who, in,
+		    strerror(x->err));
+	else if (x->n == 0)
+		snprintf(line, sizeof line, "%s: closed without sending", who);
+	else if (x->err == ETIMEDOUT)
+		snprintf(line, sizeof line, "%s: timed out", who);
+	else
+		snprintf(line, sizeof line, "%s: read: %s", who,
+		    strerror(x->err));
+	log_line(log, line);
+}
+
+/*
+ * Write "ADDRESS port N" of sa into buf.  IPv4 clients of the IPv6
+ * socket arrive as ::ffff:a.b.c.d: shown as a.b.c.d.  A link-local IPv6
+ * address keeps its zone (fe80::1%eth0): without it nobody can use it.
+ */
+static void
+format_address(const struct sockaddr *sa, char *buf, size_t size)
+{
+	const struct sockaddr_in *sin = (const void *)sa;
+	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	char host[INET6_ADDRSTRLEN] = "?", zone[IF_NAMESIZE + 1] = "";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+			    sizeof host);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		if (sin6->sin6_scope_id != 0 &&
+		    if_indextoname(sin6->sin6_scope_id, zone + 1) != NULL)
+			zone[0] = '%';
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(buf, size, "%s%s port %u", host, zone, port);
+}
+
+/*
+ * Show a byte as 'c', or as \xNN when it is not printable ASCII, in buf
+ * of 5 bytes or more.  The quotes make a space or a quote visible.  By
+ * hand: snprintf would cost more than the rest of the line.
+ */
+static void
+format_byte(unsigned char c, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c >= 0x20 && c < 0x7f) {
+		buf[0] = '\'';
+		buf[1] = (char)c;
+		buf[2] = '\'';
+		buf[3] = '\0';
+	} else {
+		buf[0] = '\\';
+		buf[1] = 'x';
+		buf[2] = hex[c >> 4];
+		buf[3] = hex[c & 0xf];
+		buf[4] = '\0';
+	}
+}
+
+/* ---- Running as a service: supervisors, the log, descriptors, signals. */
+
+/* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
+#define LISTEN_FD	3
+
+/*
+ * Did the accepted socket get the listener's timeout?  Asked of the
+ * first client only; where the answer is no, main sets it on each one.
+ */
+static int
+copies_timeout(int fd)
+{
+	static int known, copies;
+	struct timeval tv;
+	socklen_t len = sizeof tv;
+
+	if (!known) {
+		known = 1;
+		copies = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
+		    (tv.tv_sec != 0 || tv.tv_usec != 0);
+	}
+	return copies;
+}
+
+/* The command line, checked; usage errors exit 2 from here. */
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+	const char *slash;
+	int ch;
+
+	if (argv[0] != NULL && argv[0][0] != '\0')
+		prog = (slash = strrchr(argv[0], '/')) ? slash + 1 : argv[0];
+	memset(o, 0, sizeof *o);
+	o->timeout = DEFAULT_TIMEOUT;
+	while ((ch = getopt(argc, argv, "hiqb:t:")) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(&out, 0);
+			break;
+		case 'i':
+			o->inetd = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'b':
+			if (*optarg == '\0') {
+				say("-b needs an address");
+				usage(&err, 2);
+			}
+			o->host = optarg;
+			break;
+		case 't':
+			if ((o->timeout = parse_seconds(optarg)) == -1) {
+				say("invalid timeout '%s'", optarg);
+				usage(&err, 2);
+			}
+			break;
+		default:
+			usage(&err, 2);
+		}
+	}
+	check_operands(argc - optind, argv + optind, o);
+}
+
+/* The port, if any, and what cannot go together. */
+static void
+check_operands(int argc, char *argv[], struct options *o)
+{
+	if (argc > 1)
+		usage(&err, 2);
+	if (argc == 1 && parse_number(argv[0], 0, 65535) == -1) {
+		say("invalid port '%s'", argv[0]);
+		usage(&err, 2);
+	}
+	o->port = argc == 1 ? argv[0] : NULL;
+	if (o->inetd && (o->host != NULL || o->port != NULL)) {
+		say("-i serves the connection it is given: no -b, no port");
+		usage(&err, 2);
+	}
+	/*
+	 * A supervisor set up for -i, and -i forgotten: we would write our
+	 * listening line into the client's connection, and stay.  Say so,
+	 * where the client cannot see it (is_tcp_connection(2): nothing).
+	 */
+	if (!o->inetd && is_tcp_connection(0)) {
+		if (!is_tcp_connection(2))
+			say("standard input is a TCP connection: run %s -i "
+			    "under inetd, tcpserver, systemd Accept=yes or "
+			    "socat", prog);
+		exit(2);
+	}
 }
 
 static void
-on_signal(int sig)
+usage(struct log *to, int status)
 {
-	(void)sig;
-	stop = 1;
+	char line[128];
+
+	snprintf(line, sizeof line,
+	    "usage: %s [-hiq] [-b address] [-t seconds] [port]", prog);
+	log_line(to, line);
+	exit(status);
+}
+
+/*
+ * Seconds as decimal digits with at most one point, 0.001 to 86400, in
+ * milliseconds rounded up; -1 if s is not that.  strtod alone would also
+ * take signs, spaces, hex, "inf" and "nan".
+ */
+static long
+parse_seconds(const char *s)
+{
+	const char *p;
+	char *end;
+	double d;
+	int digits = 0, points = 0;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p != '.' || points++ > 0)
+			return -1;
+	if (digits == 0)
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || d < 0.001 || d > 86400)
+		return -1;
+	return (long)(d * 1000 + 0.999);
 }
 
 /* Parse a whole decimal string in [min, max]; -1 if it is not one. */
@@ -97,6 +529,17 @@ parse_number(const char *s, long min, long max)
 	if (errno != 0 || *end != '\0' || n < min || n > max)
 		return -1;
 	return n;
+}
+
+/* What every start needs: descriptors 0-2 open, and the signals. */
+static int
+setup(void)
+{
+	if (open_std_fds() == -1) {
+		say("open /dev/null: %s", strerror(errno));
+		return -1;
+	}
+	return set_signals();
 }
 
 /*
@@ -125,384 +568,103 @@ open_std_fds(void)
 	return 0;
 }
 
-static void
+/*
+ * A client that leaves before its reply must give EPIPE, not kill us.
+ * SIGINT and SIGTERM set stop, without SA_RESTART so that they end a
+ * blocked accept: the loop then sees stop and ends.  (SIGXFSZ is for
+ * the log: see log_kind.)
+ */
+static int
 set_signals(void)
 {
 	struct sigaction sa;
 
-	/* A client that leaves before its reply must give EPIPE, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-	/* No SA_RESTART: SIGINT and SIGTERM interrupt a blocked accept. */
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1)
+		return -1;
+	return 0;
 }
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 
 /*
- * Make a socket listening on host (NULL: every local address) and port.
- * Returns the socket, or -1 with errno set, or -2 with *gai set to the
- * resolver's error.
+ * inetd mode (-i): inetd, xinetd, tcpserver, socat or systemd
+ * (Accept=yes) accepted the connection and runs us for it.  Serve it as
+ * the loop would, log to stderr, and exit 0 only if the reply was sent.
+ * Nothing is logged when stderr is the connection too (inetd, xinetd):
+ * the client must get its byte alone.
  */
 static int
-open_listener(const char *host, const char *port, int family, int *gai)
+serve_inetd(const struct options *o)
 {
-	struct addrinfo hints, *res, *ai;
-	int fd = -1, on = 1, off = 0, ok, saved;
+	struct sockaddr_storage peer;
+	struct stat in, e;
+	struct exchange x;
+	int fd;
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0)
-		return -2;
-
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		/*
-		 * The server closes first, so TIME_WAIT lands on its port:
-		 * without SO_REUSEADDR a restart fails with EADDRINUSE.
-		 */
-		ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-		/* "::" takes IPv4 clients too, unless the host forbids it. */
-		if (ok && host == NULL && ai->ai_family == AF_INET6)
-			ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-			    sizeof off) == 0;
-		if (ok && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, BACKLOG) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		errno = saved;
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-/* Every address: one IPv6 socket that takes IPv4 too, else IPv4 alone. */
-static int
-open_listeners(const char *host, const char *port)
-{
-	int fd, gai;
-
-	if (host == NULL) {
-		fd = open_listener(NULL, port, AF_INET6, &gai);
-		if (fd == -2 || (fd == -1 && (errno == EAFNOSUPPORT ||
-		    errno == EADDRNOTAVAIL)))
-			fd = open_listener(NULL, port, AF_INET, &gai);
+	if ((fd = inetd_socket(&peer)) == -1)
+		return 1;
+	x.deadline = now_ms() + o->timeout;
+	/* No receive timeout is set here: wait first, then read. */
+	if (wait_readable(fd, x.deadline) == -1) {
+		x.n = -1;
+		x.err = errno;
 	} else
-		fd = open_listener(host, port, AF_UNSPEC, &gai);
-	if (fd == -2)
-		fprintf(stderr, "server: resolve %s port %s: %s\n",
-		    host ? host : "*", port, gai_strerror(gai));
-	else if (fd == -1)
-		fprintf(stderr, "server: bind to %s%sport %s: %s\n",
-		    host ? host : "", host ? " " : "", port, strerror(errno));
-	return fd < 0 ? -1 : fd;
-}
-
-/*
- * systemd socket activation (Accept=no): systemd made the listening
- * socket and passes it as fd 3, with LISTEN_PID set to our pid and
- * LISTEN_FDS to the number of sockets.  Returns that number, -1 when
- * nothing was passed to us (no LISTEN_PID, or another process's), -2
- * when LISTEN_FDS is not a number.  The variables are unset, as the
- * protocol asks, so no child sees them.
- */
-static long
-listen_fds(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	long n;
-
-	if (pid == NULL || fds == NULL ||
-	    parse_number(pid, 1, LONG_MAX) != (long)getpid())
-		return -1;
-	if ((n = parse_number(fds, 0, INT_MAX)) == -1)
-		n = -2;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	return n;
-}
-
-/*
- * The inherited fd must be what we would have made: a listening TCP
- * socket (Accept=yes passes a connection instead: that is -i's work).
- * systemd may pass it non-blocking; we block in accept, so clear that
- * (systemd only polls its copy, so the shared flag is ours to set).
- */
-static int
-check_listener(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	int type, listening, flags;
-	socklen_t ilen = sizeof type;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) == -1)
-		return -1;
-	ilen = sizeof listening;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		return -1;
-	if (type != SOCK_STREAM || !listening ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
-		errno = EINVAL;
-		return -1;
+		serve(fd, fd == 0 ? 1 : fd, &x);
+	if (!o->quiet && fstat(fd, &in) == 0 && fstat(2, &e) == 0 &&
+	    (in.st_dev != e.st_dev || in.st_ino != e.st_ino)) {
+		log_kind(&err, &e);
+		log_connection(&err, (struct sockaddr *)&peer, &x);
 	}
-	if ((flags = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return x.n > 0 && x.err == 0 ? 0 : 1;
 }
 
 /*
- * A receive timeout on the listening socket is copied to every accepted
- * socket (Linux and the BSDs do this), so a silent client costs no
- * system call per connection to time out.  See main for the fallback.
+ * The connection -i serves, its peer in *peer: fd 0 (inetd, tcpserver,
+ * socat, systemd with StandardInput=socket), else fd 3 when systemd
+ * passed it the way it passes listening sockets (Accept=yes with the
+ * default StandardInput).  Any other set-up gets one line that names
+ * the setting that fixes it.
  */
 static int
-set_timeout(int fd, long seconds)
+inetd_socket(struct sockaddr_storage *peer)
 {
-	struct timeval tv;
+	socklen_t len = sizeof *peer;
+	int listening;
 
-	tv.tv_sec = (time_t)seconds;
-	tv.tv_usec = 0;
-	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-}
-
-static int
-has_timeout(int fd)
-{
-	struct timeval tv;
-	socklen_t len = sizeof tv;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == -1)
+	if (getpeername(0, (struct sockaddr *)peer, &len) == 0)
 		return 0;
-	return tv.tv_sec != 0 || tv.tv_usec != 0;
-}
-
-/* Write "address port N" of sa into buf: IPv4 clients of "::" as IPv4. */
-static void
-format_address(const struct sockaddr *sa, char *buf, size_t size)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		port = ntohs(sin->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
-			    sizeof host);
-		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		port = ntohs(sin6->sin6_port);
+	if (!activated()) {
+		say("-i: standard input is not a connected socket (%s); -i is "
+		    "for inetd, tcpserver, socat or systemd Accept=yes",
+		    strerror(errno));
+		return -1;
 	}
-	snprintf(buf, size, "%s port %u", host, port);
-}
-
-/*
- * Show a byte as 'c', or as \xNN when it is not printable ASCII, in buf
- * of 5 bytes or more.  By hand: snprintf would cost more than the rest
- * of the log line, twice per connection.
- */
-static void
-format_byte(unsigned char c, char *buf)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (c >= 0x20 && c < 0x7f) {
-		buf[0] = '\'';
-		buf[1] = (char)c;
-		buf[2] = '\'';
-		buf[3] = '\0';
-	} else {
-		buf[0] = '\\';
-		buf[1] = 'x';
-		buf[2] = hex[c >> 4];
-		buf[3] = hex[c & 0xf];
-		buf[4] = '\0';
-	}
-}
-
-/* Milliseconds on a clock that nobody sets and that never jumps. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Read the client's byte.  We ask for more than one: whatever else the
- * client sent with it (a newline from nc or telnet) is read too, so the
- * close below sends a FIN.  Closing with unread input would send a reset
- * instead, and a reset can destroy the reply before the client reads it.
- */
-static ssize_t
-read_request(int fd, unsigned char *buf, size_t size)
-{
-	ssize_t n;
-
-	/* A signal must not cost the client in hand its reply: retry. */
-	while ((n = read(fd, buf, size)) == -1 && errno == EINTR)
-		;
-	return n;
-}
-
-/*
- * A client that sent a buffer full may have more on the way.  Only then
- * do we pay for a lingering close: send our FIN, then read until the
- * client's, for at most the timeout in all, however the client trickles.
- */
-static void
-drain(int in, int out, unsigned char *buf, size_t size, long timeout)
-{
-	long long end = now_ms() + timeout * 1000, left;
-	struct pollfd pfd;
-	ssize_t n;
-	int r;
-
-	if (shutdown(out, SHUT_WR) == -1)
-		return;
-	pfd.fd = in;
-	pfd.events = POLLIN;
-	while ((left = end - now_ms()) > 0) {
-		if ((r = poll(&pfd, 1, (int)left)) == -1 && errno == EINTR)
-			continue;
-		if (r != 1 || (n = read(in, buf, size)) == 0 ||
-		    (n == -1 && errno != EINTR))
-			break;
-	}
-}
-
-/*
- * Serve one client: read its byte, write that byte plus one.  in and out
- * are one socket: the same descriptor in the loop, fds 0 and 1 with -i.
- */
-static void
-serve(int in, int out, long timeout, struct exchange *x)
-{
-	unsigned char buf[512], reply;
-	ssize_t w;
-
-	x->err = 0;
-	x->byte = 0;
-	if ((x->n = read_request(in, buf, sizeof buf)) == -1) {
-		x->err = errno;
-		return;
-	}
-	if (x->n == 0)
-		return;
-	x->byte = buf[0];
-	reply = (unsigned char)(x->byte + 1);
-	/* One byte fits an empty send buffer: this does not block. */
-	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
-		;
-	if (w == -1)
-		x->err = errno;	/* EPIPE, ECONNRESET: the client left */
-	else if ((size_t)x->n == sizeof buf)
-		drain(in, out, buf, sizeof buf, timeout);
-}
-
-/*
- * Log on fd.  A pipe or socket whose reader stalls (a pager left open,
- * a log shipper that hangs) would block a write, and every client with
- * it: there a line is written only when it can be at once, else dropped
- * and counted.  O_NONBLOCK would do that too, but it belongs to the
- * open pipe, shared with whoever else writes to it; poll only asks.
- */
-static void
-open_log(struct log *log, int fd)
-{
-	struct stat st;
-
-	log->fd = fd;
-	log->pipe = fd != -1 && fstat(fd, &st) == 0 &&
-	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-	log->dropped = 0;
-}
-
-/* One write per line, at most PIPE_BUF bytes: lines never interleave. */
-static void
-log_line(struct log *log, const char *line)
-{
-	struct pollfd pfd;
-	char buf[256];
-	const char *p = line;
-	int len = (int)strlen(line);
-	ssize_t w;
-
-	if (log->fd == -1 || (len == 0 && log->dropped == 0))
-		return;
-	pfd.fd = log->fd;
-	pfd.events = POLLOUT;
-	if (log->pipe && (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)) {
-		log->dropped++;
-		return;
-	}
-	if (log->dropped > 0) {
-		len = snprintf(buf, sizeof buf, "server: %lu log lines dropped "
-		    "(the log was not read)\n%s", log->dropped, line);
-		if (len >= (int)sizeof buf)
-			len = (int)sizeof buf - 1;
-		p = buf;
-	}
-	while ((w = write(log->fd, p, (size_t)len)) == -1 && errno == EINTR)
-		;
-	if (w == len)
-		log->dropped = 0;
-	else if (*line != '\0')
-		log->dropped++;
-}
-
-/* One line for the log: who, and what came of the connection. */
-static void
-log_connection(struct log *log, const struct sockaddr *peer,
-    const struct exchange *x)
-{
-	char line[160], who[INET6_ADDRSTRLEN + 16], in[8], out[8];
-
-	if (log->fd == -1)
-		return;
-	format_address(peer, who, sizeof who);
-	format_byte(x->byte, in);
-	format_byte((unsigned char)(x->byte + 1), out);
-	if (x->n > 0 && x->err == 0)
-		snprintf(line, sizeof line, "%s: %s -> %s\n", who, in, out);
-	else if (x->n > 0)
-		snprintf(line, sizeof line, "%s: %s -> not sent: %s\n", who, in,
-		    strerror(x->err));
-	else if (x->n == 0)
-		snprintf(line, sizeof line, "%s: closed without sending\n", who);
-	else if (x->err == EAGAIN || x->err == EWOULDBLOCK)
-		snprintf(line, sizeof line, "%s: timed out\n", who);
+	len = sizeof *peer;
+	if (listen_fds() == 1 &&
+	    getpeername(LISTEN_FD, (struct sockaddr *)peer, &len) == 0)
+		return LISTEN_FD;
+	len = sizeof listening;
+	if (listen_fds() == 1 && getsockopt(LISTEN_FD, SOL_SOCKET,
+	    SO_ACCEPTCONN, &listening, &len) == 0 && listening)
+		say("-i: systemd passed a listening socket (Accept=no): run "
+		    "%s without -i for it, or set Accept=yes", prog);
 	else
-		snprintf(line, sizeof line, "%s: read: %s\n", who,
-		    strerror(x->err));
-	log_line(log, line);
-}
-
-/* Do fds a and b name the same open file (inetd: all three the socket)? */
-static int
-same_file(int a, int b)
-{
-	struct stat sa, sb;
-
-	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
-	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+		say("-i: systemd passed no connection on fd 3 (LISTEN_FDS); "
+		    "give the .socket unit one ListenStream= and Accept=yes");
+	return -1;
 }
 
 /* Is fd a TCP connection (not a terminal, file, pipe or local socket)? */
@@ -516,38 +678,133 @@ is_tcp_connection(int fd)
 	    (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
 }
 
+/* Did systemd pass us sockets (socket activation)? */
+static int
+activated(void)
+{
+	return listen_fds() != -1;
+}
+
 /*
- * inetd mode (-i): inetd, xinetd, tcpserver, systemd (Accept=yes) or
- * socat accepted the connection and runs us for it, with the socket on
- * fd 0 to read and fd 1 to write.  Serve it as the loop would.  The log
- * goes to stderr, unless stderr is the connection too (inetd, xinetd):
- * then nothing is logged, since the client must get its byte alone.
+ * systemd socket activation: systemd made the sockets and passes them
+ * from fd 3 on, with LISTEN_PID set to our pid and LISTEN_FDS to their
+ * number.  Returns that number; -1 when nothing was passed to us (no
+ * LISTEN_PID, or another process's); -2 when LISTEN_FDS is not a number.
+ * Read once: the variables are then unset, as the protocol asks, so that
+ * no child of ours takes them for its own.
+ */
+static long
+listen_fds(void)
+{
+	static long n = -3;	/* not read yet */
+	const char *pid, *fds;
+
+	if (n != -3)
+		return n;
+	pid = getenv("LISTEN_PID");
+	fds = getenv("LISTEN_FDS");
+	if (pid == NULL || fds == NULL ||
+	    parse_number(pid, 1, LONG_MAX) != (long)getpid())
+		return n = -1;
+	if ((n = parse_number(fds, 0, INT_MAX)) == -1)
+		n = -2;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return n;
+}
+
+/*
+ * Accept=no: the listening socket systemd made, as fd 3.  It must be
+ * what we would have made, a listening TCP socket.  systemd may pass it
+ * non-blocking (NonBlocking=yes); we block in accept, so clear that
+ * (systemd only polls its copy while we run, so the flag is ours to set).
  */
 static int
-serve_inetd(long timeout, int quiet)
+inherited_listener(const struct options *o)
 {
-	struct sockaddr_storage peer;
-	socklen_t len = sizeof peer;
-	struct exchange x;
-	struct log log;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int listening = 0, flags;
+	socklen_t ilen = sizeof listening;
 
-	if (getpeername(0, (struct sockaddr *)&peer, &len) == -1) {
-		fprintf(stderr, "server: -i: standard input is not a connected "
-		    "socket (%s); %s\n", strerror(errno),
-		    getenv("LISTEN_FDS") != NULL ? "systemd passed a listening "
-		    "socket: drop -i, or use Accept=yes" :
-		    "-i is for inetd, tcpserver, systemd or socat");
-		return 1;
+	if (o->host != NULL || o->port != NULL) {
+		say("systemd passed the listening socket (LISTEN_FDS): "
+		    "no -b, no port");
+		usage(&err, 2);
 	}
-	if (set_timeout(0, timeout) == -1) {
-		fprintf(stderr, "server: setsockopt SO_RCVTIMEO: %s\n",
-		    strerror(errno));
-		return 1;
+	if (listen_fds() != 1) {
+		say(listen_fds() == -2 ? "LISTEN_FDS is not a number; give the "
+		    ".socket unit one ListenStream=" : "systemd passed %ld "
+		    "sockets (LISTEN_FDS); give the .socket unit one "
+		    "ListenStream=", listen_fds());
+		return -1;
 	}
-	open_log(&log, quiet || same_file(0, 2) ? -1 : 2);
-	serve(0, 1, timeout, &x);
-	log_connection(&log, (struct sockaddr *)&peer, &x);
-	return x.n > 0 && x.err == 0 ? 0 : 1;
+	if (is_tcp_connection(LISTEN_FD)) {
+		say("fd 3 from systemd is a connection (Accept=yes): run "
+		    "%s -i for it, or set Accept=no", prog);
+		return -1;
+	}
+	if (getsockopt(LISTEN_FD, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &ilen) == -1 || !listening ||
+	    getsockname(LISTEN_FD, (struct sockaddr *)&ss, &len) == -1 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
+	    (flags = fcntl(LISTEN_FD, F_GETFL)) == -1 ||
+	    fcntl(LISTEN_FD, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		say("fd 3 from systemd is not a listening TCP socket: give "
+		    "the .socket unit one ListenStream=");
+		return -1;
+	}
+	return LISTEN_FD;
+}
+
+/*
+ * Wait until fd has bytes to read, or until the deadline (-1, with errno
+ * ETIMEDOUT).  The deadline is on the monotonic clock, fixed when the
+ * client came: a signal, a stop and continue (SIGSTOP, SIGCONT), or a
+ * socket handed over non-blocking never buys a client more time.
+ */
+static int
+wait_readable(int fd, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0)
+			return 0;
+		if (r == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * The lingering close, for a client that sent a whole buffer and may
+ * have more on the way: send our FIN first (the reply is then complete
+ * for the client), and read what still comes until the client's FIN or
+ * the deadline, however the client trickles.  Then the close is clean.
+ */
+static void
+linger(int in, int out, unsigned char *buf, size_t size, long long deadline)
+{
+	ssize_t n;
+
+	if (shutdown(out, SHUT_WR) == -1)
+		return;
+	do {
+		if (wait_readable(in, deadline) == -1)
+			return;
+		n = read(in, buf, size);
+	} while (n > 0 || (n == -1 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK)));
 }
 
 /*
@@ -555,20 +812,20 @@ serve_inetd(long timeout, int quiet)
  * is broken and the server must stop.
  */
 static int
-accept_failed(int err)
+accept_failed(int e)
 {
-	switch (err) {
+	switch (e) {
 	case EMFILE:
 	case ENFILE:
 	case ENOBUFS:
 	case ENOMEM:
-		fprintf(stderr, "server: accept: %s\n", strerror(err));
+		say("accept: %s", strerror(e));
 		sleep(1);	/* out of resources: let some free */
 		return 0;
 	case EBADF:
 	case EINVAL:
 	case ENOTSOCK:
-		fprintf(stderr, "server: accept: %s\n", strerror(err));
+		say("accept: %s", strerror(e));
 		return -1;
 	default:
 		/*
@@ -582,169 +839,107 @@ accept_failed(int err)
 	}
 }
 
-/* The command line, checked; usage errors exit 2 from here. */
+/* An error line on stderr: "server: " and the message. */
 static void
-parse_options(int argc, char *argv[], struct options *o)
+say(const char *fmt, ...)
 {
-	int ch;
+	char line[512];
+	va_list ap;
+	int n;
 
-	memset(o, 0, sizeof *o);
-	o->timeout = DEFAULT_TIMEOUT;
-	while ((ch = getopt(argc, argv, "hiqt:b:")) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case 'i':
-			o->inetd = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 't':
-			o->timeout = parse_number(optarg, 1, MAX_TIMEOUT);
-			if (o->timeout == -1) {
-				fprintf(stderr, "server: invalid timeout '%s'\n",
-				    optarg);
-				usage(stderr, 2);
-			}
-			break;
-		case 'b':
-			if (*optarg == '\0') {
-				fprintf(stderr, "server: -b needs an address\n");
-				usage(stderr, 2);
-			}
-			o->host = optarg;
-			break;
-		default:
-			usage(stderr, 2);
-		}
+	n = snprintf(line, sizeof line, "%s: ", prog);
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	va_end(ap);
+	log_line(&err, line);
+}
+
+/*
+ * Write one line to a log, in one write, never waiting and never dying
+ * for it.  Into a pipe, a socket or a terminal whose reader has stopped
+ * (a pager left open, a log shipper under pressure, ^S) a write would
+ * wait, and every client with it: there a line goes only when poll says
+ * it can go at once.  O_NONBLOCK would do that too, but it belongs to the
+ * open pipe, shared with whoever else writes to it; poll only asks.  A
+ * line that cannot be written (that full pipe, a full disk, a file at its
+ * size limit: EFBIG, since SIGXFSZ is ignored) is dropped and counted, and
+ * the count goes before the next line that does get through; an empty
+ * line writes only the count.  A write that stopped inside its line is
+ * ended with a newline first, so that no two lines share one.
+ */
+static void
+log_line(struct log *log, const char *line)
+{
+	struct stat st;
+	struct pollfd pfd;
+	char buf[640];
+	size_t len = 0, n = strlen(line), counted;
+	ssize_t w;
+
+	if (n == 0 && log->dropped == 0 && !log->cut)
+		return;
+	if (log->pipe == -1)
+		log_kind(log, fstat(log->fd, &st) == 0 ? &st : NULL);
+	pfd.fd = log->fd;
+	pfd.events = POLLOUT;
+	if (log->pipe && (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT))
+		goto drop;
+	if (log->cut)
+		buf[len++] = '\n';
+	if (log->dropped > 0)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s: %lu "
+		    "log lines dropped (they could not be written)\n", prog,
+		    log->dropped);
+	counted = len;
+	if (n > sizeof buf - len - 1)
+		n = sizeof buf - len - 1;
+	memcpy(buf + len, line, n);
+	len += n;
+	if (n > 0)
+		buf[len++] = '\n';
+	while ((w = write(log->fd, buf, len)) == -1 && errno == EINTR)
+		;
+	if (w > 0) {
+		log->cut = buf[w - 1] != '\n';
+		if ((size_t)w >= counted)
+			log->dropped = 0;
+		if ((size_t)w == len)
+			return;
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		usage(stderr, 2);
-	if (argc == 1 && parse_number(argv[0], 0, 65535) == -1) {
-		fprintf(stderr, "server: invalid port '%s'\n", argv[0]);
-		usage(stderr, 2);
-	}
-	o->port = argc == 1 ? argv[0] : NULL;
-	if (o->inetd && (o->host != NULL || o->port != NULL)) {
-		fprintf(stderr, "server: -i serves the connection on fd 0: "
-		    "no -b, no port\n");
-		usage(stderr, 2);
+drop:
+	if (*line != '\0')
+		log->dropped++;
+}
+
+/*
+ * What a log writes to, from its fstat (NULL: unknown).  A pipe, a socket
+ * or a terminal may stall: log_line asks poll first.  A file may reach
+ * its size limit (ulimit -f, systemd's LimitFSIZE=): the write that would
+ * cross it raises SIGXFSZ, which kills, so we ignore it and take EFBIG.
+ */
+static void
+log_kind(struct log *log, const struct stat *st)
+{
+	struct sigaction sa;
+
+	log->pipe = st != NULL && (S_ISFIFO(st->st_mode) ||
+	    S_ISSOCK(st->st_mode) || (S_ISCHR(st->st_mode) && isatty(log->fd)));
+	if (st == NULL || S_ISREG(st->st_mode)) {
+		memset(&sa, 0, sizeof sa);
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGXFSZ, &sa, NULL);
 	}
 }
 
-/* The listening socket: passed by systemd, or made here.  Or -1. */
-static int
-get_listener(const struct options *o)
+/* Milliseconds on a clock that nobody sets and that never jumps. */
+static long long
+now_ms(void)
 {
-	long nfds;
+	struct timespec ts;
 
-	if ((nfds = listen_fds()) == -1)
-		return open_listeners(o->host, o->port ? o->port : DEFAULT_PORT);
-	if (o->host != NULL || o->port != NULL) {
-		fprintf(stderr, "server: systemd passed the listening socket "
-		    "(LISTEN_FDS): no -b, no port\n");
-		usage(stderr, 2);
-	}
-	if (nfds == -2) {
-		fprintf(stderr, "server: LISTEN_FDS is not a number; give the "
-		    ".socket unit one ListenStream=\n");
-		return -1;
-	}
-	if (nfds != 1) {
-		fprintf(stderr, "server: systemd passed %ld sockets (LISTEN_FDS);"
-		    " give the .socket unit one ListenStream=\n", nfds);
-		return -1;
-	}
-	if (check_listener(LISTEN_FD) == -1) {
-		fprintf(stderr, "server: fd 3 from systemd is not a listening "
-		    "TCP socket: use Accept=no, or server -i for Accept=yes\n");
-		return -1;
-	}
-	return LISTEN_FD;
-}
-
-/* Set the clients' timeout, and say where we listen. */
-static int
-announce(int lfd, long timeout)
-{
-	struct sockaddr_storage addr;
-	socklen_t len = sizeof addr;
-	char where[INET6_ADDRSTRLEN + 16];
-
-	if (set_timeout(lfd, timeout) == -1) {
-		fprintf(stderr, "server: setsockopt SO_RCVTIMEO: %s\n",
-		    strerror(errno));
-		return -1;
-	}
-	/* getsockname tells the port the kernel chose when we asked for 0. */
-	if (getsockname(lfd, (struct sockaddr *)&addr, &len) == -1) {
-		fprintf(stderr, "server: getsockname: %s\n", strerror(errno));
-		return -1;
-	}
-	format_address((struct sockaddr *)&addr, where, sizeof where);
-	printf("server: listening on %s\n", where);
-	fflush(stdout);	/* no reader (EPIPE) is no reason not to serve */
-	return 0;
-}
-
-int
-main(int argc, char *argv[])
-{
-	struct sockaddr_storage addr;
-	socklen_t len;
-	struct options o;
-	struct exchange x;
-	struct log log;
-	int lfd, cfd, inherits = -1;
-
-	parse_options(argc, argv, &o);
-	if (open_std_fds() == -1) {
-		fprintf(stderr, "server: open /dev/null: %s\n", strerror(errno));
-		return 1;
-	}
-	set_signals();
-
-	/* A supervisor accepted the connection for us: serve it, exit. */
-	if (o.inetd)
-		return serve_inetd(o.timeout, o.quiet);
-	/*
-	 * The same without -i would write our listening line into that
-	 * connection ('s' first: a client would even take it for a reply)
-	 * and leave a daemon behind.  Say so, where the client cannot see.
-	 */
-	if (is_tcp_connection(0)) {
-		if (!same_file(0, 2))
-			fprintf(stderr, "server: standard input is a TCP "
-			    "connection: run server -i under inetd, tcpserver, "
-			    "systemd Accept=yes or socat\n");
-		return 2;
-	}
-
-	if ((lfd = get_listener(&o)) == -1 || announce(lfd, o.timeout) == -1)
-		return 1;
-	open_log(&log, o.quiet ? -1 : 1);
-
-	while (!stop) {
-		len = sizeof addr;
-		if ((cfd = accept(lfd, (struct sockaddr *)&addr, &len)) == -1) {
-			if (accept_failed(errno) == -1)
-				return 1;
-			continue;
-		}
-		/* Once: where the timeout is not inherited, set it each time. */
-		if (inherits == -1)
-			inherits = has_timeout(cfd);
-		if (!inherits)
-			set_timeout(cfd, o.timeout);
-		serve(cfd, cfd, o.timeout, &x);
-		close(cfd);
-		log_connection(&log, (struct sockaddr *)&addr, &x);
-	}
-	log_line(&log, "");	/* the count of lines dropped, if any */
-	close(lfd);
-	return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -17,7 +17,13 @@ abc
 -t x
 -t 0
 -t -5
--t 1.5
+-t 1.5x
+-t 0.0009
+-t 86400.1
+-t .
+-t 1e3
+-t inf
+-t ' 1'
 -t 99999999999999999999
 -z
 -b
@@ -59,7 +65,7 @@ t 'an invalid port is echoed in the message' '
 
 t 'usage is one synopsis line with every option' '
 	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
-	grep -x "usage: server \[-iq\] \[-t seconds\] \[-b address\] \[port\]" err &&
+	grep -x "usage: server \[-hiq\] \[-b address\] \[-t seconds\] \[port\]" err &&
 	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: client \[-c char\] \[-t seconds\] \[host \[port\]\]" err
 '
@@ -72,6 +78,6 @@ t '-h prints the usage line on stdout and exits 0, both programs' '
 '
 
 t '-i with -b or a port names the conflict' '
-	exits_with 2 "^server: -i serves the connection on fd 0: no -b, no port" \
+	exits_with 2 "^server: -i serves the connection it is given: no -b, no port" \
 	    "$bin/server" -i 80
 '

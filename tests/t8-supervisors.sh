@@ -132,7 +132,7 @@ if have systemd-socket-activate; then
 	t 'Accept=yes without -i: exit 1, the message names the fix' '
 		wait_line sa4.err "^Listening on" &&
 		! "$bin/client" -t 2 127.0.0.1 $port &&
-		wait_line sa4.err "^server: fd 3 from systemd is not a listening TCP socket: use Accept=no, or server -i" &&
+		wait_line sa4.err "^server: fd 3 from systemd is a connection (Accept=yes): run server -i for it, or set Accept=no" &&
 		wait_line sa4.err "died with code 1"
 	'
 	stop $pid >/dev/null
