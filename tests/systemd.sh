@@ -10,9 +10,12 @@
 # with "# /etc/systemd/system/NAME"), so the README is what is tested.
 # For each mode: start the socket, a client inside gets its reply over
 # IPv4 and IPv6, the connection's line is in the journal, systemctl stop
-# ends it with result success, and systemd-analyze security scores the
+# ends it with result success (for Accept=no with a silent client in hand,
+# which the server finishes within its -t), and systemd-analyze security
+# scores the
 # service at most 1.5 (inside, on the loaded unit, and --offline=true
-# outside, on the file).
+# outside, on the file).  tests/load plays the silent client from here,
+# in the container's network namespace only.
 #
 # Run by make check (tests/check.sh), or alone: sh tests/systemd.sh.
 # Needs root, systemd-nspawn (systemd-container) and nsenter (util-linux).
@@ -167,9 +170,32 @@ accept_no() {
 	[ "$(inside systemctl is-active onebyted.service)" = active ] &&
 	journal_has onebyted.service "^127.0.0.1 port [0-9]*: 'r' -> 's'$" &&
 	journal_has onebyted.service "^::1 port [0-9]*: 'r' -> 's'$" &&
-	inside systemctl stop onebyted.socket onebyted.service &&
+	stop_in_hand &&
 	result onebyted.service &&
 	score onebyted.service "$tmp/units/onebyted.service"
+}
+
+# systemctl stop while the server holds a silent client: the server
+# finishes it (timed out, after -t: 5 s) and exits 0, and the client was
+# let go, not left hanging.
+stop_in_hand() {
+	timeout 30 nsenter -t "$leader" -n "$top/tests/load" -m silent -c 1 \
+	    -n 1 -T 20 127.0.0.1 29008 >"$tmp/silent.out" 2>&1 &
+	silent=$!
+	pids="$pids $silent"
+	i=0
+	until nsenter -t "$leader" -n ss -Htn state established \
+	    '( dport = :29008 )' | grep -q .; do
+		[ $i -lt 100 ] || { echo "the silent client never connected"; return 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+	t0=$(date +%s)
+	inside systemctl stop onebyted.socket onebyted.service || return 1
+	echo "systemd: systemctl stop with a silent client in hand:" \
+	    "$(($(date +%s) - t0)) s"
+	wait $silent || { cat "$tmp/silent.out"; return 1; }
+	journal_has onebyted.service "^127.0.0.1 port [0-9]*: timed out$"
 }
 
 # Accept=yes: a server per connection, each on its own instance.
@@ -194,9 +220,11 @@ failed_instances() {
 }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root"
-for tool in systemd-nspawn nsenter systemd-analyze; do
+for tool in systemd-nspawn nsenter systemd-analyze ss; do
 	have "$tool" || fail "needs $tool ($(package_of "$tool"))"
 done
+make -s tests/load >"$tmp/make.out" 2>&1 ||
+    { cat "$tmp/make.out"; fail "make tests/load failed"; }
 make -s install DESTDIR="$tmp/stage" >"$tmp/install.out" 2>&1 ||
     { cat "$tmp/install.out"; fail "make install DESTDIR failed"; }
 extract_units || fail "could not take the units from README.md"
