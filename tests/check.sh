@@ -186,7 +186,7 @@ check_if musl-gcc 'make static: both programs built static with musl' \
 check_if ROOT,musl-gcc,chroot \
     'static pair in an empty root (chroot): the client checks the server' \
     empty_root
-check_if ROOT,systemd-nspawn,nsenter \
+check_if ROOT,systemd-nspawn,nsenter,ss \
     "README's systemd units under real systemd (nspawn): serve, log, stop, score" \
     sh tests/systemd.sh
 missing_summary

@@ -70,6 +70,16 @@ extract_units() {
 	done
 }
 
+# children PID: the PIDs of its children (Linux's children file, where
+# the kernel has it; else ps, from procps).
+children() {
+	if [ -r "/proc/$1/task/$1/children" ]; then
+		cat "/proc/$1/task/$1/children"
+	else
+		ps -o pid= --ppid "$1"
+	fi
+}
+
 # boot: systemd in a container; sets $nspawn and $leader, the container's
 # PID 1 as seen from here (the nspawn process's child).
 boot() {
@@ -84,7 +94,7 @@ boot() {
 	i=0
 	while [ $i -lt 300 ] && [ -z "${leader:-}" ]; do
 		kill -0 "$nspawn" 2>/dev/null || break
-		for c in $(ps -o pid= --ppid "$nspawn"); do
+		for c in $(children "$nspawn"); do
 			# NSpid: its PID here, then 1 inside its namespace.
 			grep -q '^NSpid:.*[[:space:]]1$' "/proc/$c/status" \
 			    2>/dev/null && leader=$c
