@@ -1,6 +1,9 @@
 # check.sh: the checks beside the tests, each its own pass or fail.  POSIX sh.
+# SPDX-License-Identifier: Unlicense
 # Run by `make check` after `make test`.  Needs clang, valgrind, musl-gcc,
-# cppcheck and clang-tidy (.ci/run installs them).
+# cppcheck and clang-tidy (.ci/run installs them); the man pages' check
+# needs mandoc, the empty root's root, and the real-systemd test root,
+# systemd-nspawn and nsenter: without them those are skipped, saying why.
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
 cd "$top" || exit 1
 # start, stop, and the cleanup of every process started: the suite's.
@@ -22,6 +25,18 @@ check() {
 		failed=$((failed + 1))
 		echo "not ok $n - $what"
 		sed 's/^/#   /' "$build/check.log" | tail -n 60
+	fi
+}
+
+# check_if PREREQS WHAT COMMAND...: check, or skip it when one of the
+# comma-separated PREREQS (as the suite's t takes them) is missing.
+check_if() {
+	lacking=$(lacking "$1")
+	shift
+	if [ -n "$lacking" ]; then
+		skip "$1" "missing $lacking"
+	else
+		check "$@"
 	fi
 }
 
@@ -99,11 +114,81 @@ tidy() {
 	    -std=c99 -D_POSIX_C_SOURCE=200809L
 }
 
+# make install DESTDIR=D puts exactly the four files where they belong,
+# with their modes; PREFIX and SBINDIR move them; make uninstall leaves no
+# file behind.
+install_uninstall() {
+	d=$build/destdir
+	rm -rf "$d" && mkdir -p "$d" || return 1
+	cat >"$build/install.want" <<-EOF
+	-rwxr-xr-x ./opt/ob/bin/onebyte
+	-rwxr-xr-x ./opt/ob/libexec/onebyted
+	-rw-r--r-- ./opt/ob/share/man/man1/onebyte.1
+	-rw-r--r-- ./opt/ob/share/man/man8/onebyted.8
+	-rwxr-xr-x ./usr/local/bin/onebyte
+	-rwxr-xr-x ./usr/local/sbin/onebyted
+	-rw-r--r-- ./usr/local/share/man/man1/onebyte.1
+	-rw-r--r-- ./usr/local/share/man/man8/onebyted.8
+	EOF
+	make -s install DESTDIR="$d" &&
+	make -s install DESTDIR="$d" PREFIX=/opt/ob SBINDIR=/opt/ob/libexec &&
+	installed "$d" >"$build/install.got" &&
+	diff -u "$build/install.want" "$build/install.got" &&
+	make -s uninstall DESTDIR="$d" &&
+	make -s uninstall DESTDIR="$d" PREFIX=/opt/ob SBINDIR=/opt/ob/libexec &&
+	installed "$d" >"$build/uninstall.got" &&
+	diff -u /dev/null "$build/uninstall.got"
+}
+
+# installed DIR: mode and path of each file under DIR, sorted.
+installed() {
+	(cd "$1" && find . -type f | sort | while read -r f; do
+		echo "$(ls -l "$f" | cut -c1-10) $f"
+	done)
+}
+
+# make static in a copy of the sources (./server and ./client stay as they
+# are), into $build/static.
+make_static() {
+	rm -rf "$build/static" && mkdir -p "$build/static" &&
+	cp Makefile server.c client.c "$build/static" &&
+	make -s -C "$build/static" static
+}
+
+# The static pair in an empty root, a directory holding the two programs
+# and nothing else (no /dev, no /etc, no libc): the server on 127.0.0.1,
+# its output in a file outside; the client checks it; SIGTERM ends it.
+empty_root() {
+	root=$build/empty-root
+	make_static || return 1
+	rm -rf "$root" && mkdir -p "$root" &&
+	cp "$build/static/server" "$build/static/client" "$root" || return 1
+	echo "the root holds: $(cd "$root" && find . | sort | tr '\n' ' ')"
+	start chroot chroot "$root" /server -b 127.0.0.1 0 || return 1
+	chroot "$root" /client 127.0.0.1 "$port" >"$build/chroot.out" 2>&1
+	st=$?
+	cat "$build/chroot.out"
+	wait_line "$tmp/chroot.out" "^127.0.0.1 port [0-9]*: 'r' -> 's'$" &&
+	stop $pid && [ $st -eq 0 ]
+}
+
 mkdir -p "$build" || exit 1
 check 'the suite under AddressSanitizer and UBSan (clang), no report' asan
 check 'valgrind memcheck: server under load and SIGTERM, and the client' memcheck
 check 'builds with gcc, clang and musl-gcc, -std=c99 -pedantic -Werror' builds
 check 'cppcheck: no finding' cppcheck_all
 check 'clang-tidy (bugprone, cert, clang-analyzer): no finding' tidy
-echo "$passed passed, $failed failed"
+check_if mandoc 'man pages: mandoc -Tlint clean (make lint-man)' make -s lint-man
+check 'make install DESTDIR, PREFIX, SBINDIR; make uninstall leaves no file' \
+    install_uninstall
+check_if musl-gcc 'make static: both programs built static with musl' \
+    make_static
+check_if ROOT,musl-gcc,chroot \
+    'static pair in an empty root (chroot): the client checks the server' \
+    empty_root
+check_if ROOT,systemd-nspawn,nsenter,ss \
+    "README's systemd units under real systemd (nspawn): serve, log, stop, score" \
+    sh tests/systemd.sh
+missing_summary
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -1,4 +1,5 @@
 /* baseline.c: the smallest iterative one-byte server, for make bench. */
+/* SPDX-License-Identifier: Unlicense */
 /*
  * socket, SO_REUSEADDR, bind, listen, then accept / read 1 / write 1 /
  * close: no error handling, no timeouts, no logging.  The ceiling for a

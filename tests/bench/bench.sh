@@ -1,12 +1,16 @@
 # bench.sh: ./server against the smallest possible server, in one run.  POSIX sh.
+# SPDX-License-Identifier: Unlicense
 # Run by `make bench`.  Rounds interleave the servers, so that the
 # machine's drift hits all of them alike; the table gives medians and the
 # ratio of each to the baseline measured in the same rounds.
 #
 # Two more rows show what a supervisor costs: ./server -q on a socket
 # passed by systemd-socket-activate (Accept=no: our own accept loop), and
-# ./server -i under tcpserver (a process per connection).  A row whose
-# tool is missing is skipped, with a line saying so.
+# ./server -i under tcpserver (a process per connection), built as make
+# builds it (glibc, dynamic) and as make static does (musl, static): there
+# every connection is a process start.  The one-shot client, dynamic and
+# static, is timed last (with hyperfine when it is installed).  A row
+# whose tool is missing is skipped, with a line saying so.
 #
 # Environment: ROUNDS (default 7), N connections per run (default 5000),
 # N_PROC connections per run for the process-per-connection row (default
@@ -22,6 +26,19 @@ proc_conns=${N_PROC:-$((conns / 10))}
 [ "$proc_conns" -ge 1 ] || proc_conns=1
 # start, and the cleanup of every process started, are the test suite's.
 . tests/lib.sh
+
+# The static pair, built by make static in a copy of the sources, so that
+# ./server and ./client stay as they are.
+static=
+if ! have musl-gcc; then
+	echo "bench: skipping the static rows: no musl-gcc (musl-tools)"
+elif mkdir -p "$tmp/static" && cp Makefile server.c client.c "$tmp/static" &&
+    make -s -C "$tmp/static" static >"$tmp/static.out" 2>&1; then
+	static=$tmp/static
+else
+	echo "bench: skipping the static rows: make static failed:"
+	cat "$tmp/static.out"
+fi
 
 start baseline "$top/tests/bench/baseline" || exit 1
 base_port=$port
@@ -56,6 +73,14 @@ elif free_port && supervise tcpserver tcpserver -RHl0 -b 64 -c 64 \
 else
 	echo "bench: skipping -i under tcpserver: it did not start"
 fi
+if [ -n "$static" ] && have tcpserver; then
+	if free_port && supervise tcpserver-static tcpserver -RHl0 -b 64 \
+	    -c 64 127.0.0.1 "$port" "$static/server" -q -i; then
+		servers="$servers tcpserver-static:$port"
+	else
+		echo "bench: skipping -i static under tcpserver: it did not start"
+	fi
+fi
 
 echo "bench: $rounds rounds of $conns connections per server and concurrency;" \
     "$(nproc 2>/dev/null || echo '?') cores, $(uname -sr)"
@@ -80,7 +105,9 @@ while [ $r -le "$rounds" ]; do
 		for s in "$@"; do
 			name=${s%%:*}
 			count=$conns
-			[ "$name" = tcpserver ] && count=$proc_conns
+			case $name in
+			tcpserver*) count=$proc_conns ;;
+			esac
 			if ! "$top/tests/load" -c "$c" -n "$count" -T 60 127.0.0.1 \
 			    "${s#*:}" >"$tmp/run.out"; then
 				echo "bench: $name at concurrency $c failed:" >&2
@@ -118,6 +145,7 @@ for c in $concurrency; do
 		server-log) label='./server >file' ;;
 		sa-q) label='socket-activated -q' ;;
 		tcpserver) label='-i under tcpserver' ;;
+		tcpserver-static) label='-i static, tcpserver' ;;
 		esac
 		printf '| %-20s | %11s | %8.0f | %6.2f | %7.0f | %7.0f |\n' \
 		    "$label" "$c" "$rate" "$(echo "$rate $base" | awk '{ print $1 / $2 }')" \
@@ -134,14 +162,41 @@ for s in quiet:$quiet_pid log:$log_pid socket-activated:${sa_pid:-}; do
 	fi
 done
 
-# The one-shot client: process start, resolve, connect, reply, exit.
-t0=$(date +%s%N)
-i=0
-while [ $i -lt "$client_runs" ]; do
-	"$top/client" 127.0.0.1 "$base_port" >/dev/null || {
-		echo "bench: client failed" >&2; exit 1; }
-	i=$((i + 1))
-done
-t1=$(date +%s%N)
-echo "one-shot ./client against the baseline: $client_runs runs," \
-    "$(echo "$t0 $t1 $client_runs" | awk '{ printf "%.0f", ($2 - $1) / $3 / 1000 }') us per run"
+# one_shot LABEL CLIENT: the time of one run of CLIENT against the
+# baseline: process start, resolve, connect, reply, exit.  hyperfine -N
+# runs it with no shell between; without hyperfine, a loop of the shell's
+# (which adds the shell's fork to each run).
+one_shot() {
+	if have hyperfine; then
+		hyperfine -N --warmup 20 --runs "$client_runs" \
+		    --export-csv "$tmp/one-shot.csv" "$2 127.0.0.1 $base_port" \
+		    >"$tmp/one-shot.out" 2>&1 || {
+			echo "bench: $1 failed:" >&2
+			cat "$tmp/one-shot.out" >&2
+			exit 1
+		}
+		# command,mean,stddev,median,user,system,min,max, in seconds
+		awk -F, -v l="$1" -v n="$client_runs" 'NR == 2 {
+			printf "one-shot %s against the baseline: %d runs" \
+			    " (hyperfine -N), median %.0f us, mean %.0f us\n",
+			    l, n, $4 * 1e6, $2 * 1e6
+		}' "$tmp/one-shot.csv"
+		return
+	fi
+	t0=$(date +%s%N)
+	i=0
+	while [ $i -lt "$client_runs" ]; do
+		"$2" 127.0.0.1 "$base_port" >/dev/null || {
+			echo "bench: $1 failed" >&2; exit 1; }
+		i=$((i + 1))
+	done
+	t1=$(date +%s%N)
+	echo "one-shot $1 against the baseline: $client_runs runs (a shell" \
+	    "loop), $(echo "$t0 $t1 $client_runs" |
+	    awk '{ printf "%.0f", ($2 - $1) / $3 / 1000 }') us per run"
+}
+
+one_shot ./client "$top/client"
+if [ -n "$static" ]; then
+	one_shot 'static client' "$static/client"
+fi
