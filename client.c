@@ -85,7 +85,8 @@ main(int argc, char *argv[])
 
 	/* Messages name the program as it was called: client, onebyte. */
 	if (argc > 0 && argv[0][0] != '\0')
-		prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+		prog = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
 	parse_options(argc, argv, &o);
 	if (open_std_fds() == -1) {
 		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
@@ -95,7 +96,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&c, 0, sizeof c);
-	c.wait_end = now_us() + o.wait_ms * 1000;
+	c.wait_end = now_us() + (long long)o.wait_ms * 1000;
 	if (o.source != NULL && resolve_source(&o, &c) == -1)
 		return fail_connect(&o, &c);
 	/*
@@ -103,7 +104,7 @@ main(int argc, char *argv[])
 	 * -t.  With -w, a server not up yet gets another try.
 	 */
 	for (;;) {
-		c.deadline = now_us() + o.timeout_ms * 1000;
+		c.deadline = now_us() + (long long)o.timeout_ms * 1000;
 		if (resolve(&o, &c, &res) == 0) {
 			fd = connect_any(&c, res);
 			freeaddrinfo(res);
@@ -222,10 +223,9 @@ static void parse_operands(int, char *[], struct options *);
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
-	static const struct options defaults = {
-		DEFAULT_HOST, DEFAULT_PORT, NULL, DEFAULT_TIMEOUT, NULL,
-		DEFAULT_TIMEOUT_MS, 0, AF_UNSPEC, 0, 0, 'r'
-	};
+	static const struct options defaults = { .host = DEFAULT_HOST,
+	    .port = DEFAULT_PORT, .timeout_text = DEFAULT_TIMEOUT,
+	    .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r' };
 	int ch, c, families = 0;
 
 	*o = defaults;

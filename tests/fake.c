@@ -15,6 +15,7 @@
  *		server's listening line, "server: ..." for r)
  *	hold	reply byte + 1 right, and keep the connection open
  *	two	reply byte + 1 twice, in two writes
+ *	reset	reply byte + 1 right, then reset the connection (no FIN)
  * Exits after 60 seconds.
  */
 
@@ -45,6 +46,7 @@ serve(int cfd)
 {
 	static const char banner[] = "SSH-2.0-OpenSSH_9.6\r\n";
 	char line[] = "?erver: listening on :: port 29008\n";
+	struct linger reset = { 1, 0 };	/* on: close sends a reset */
 	unsigned char c, two[2];
 
 	/* An SSH server speaks first, then waits for the client's greeting. */
@@ -59,13 +61,16 @@ serve(int cfd)
 	if (is("wrong"))
 		two[0] = (unsigned char)(c + 2);
 	line[0] = (char)two[1];
-	if (is("wrong") || is("hold") || is("two"))
+	if (is("wrong") || is("hold") || is("two") || is("reset"))
 		if (write(cfd, two, 1) != 1)
 			perror("fake: write");
 	if (is("two") && write(cfd, two + 1, 1) != 1)
 		perror("fake: write");
 	if (is("line") && write(cfd, line, strlen(line)) < 0)
 		perror("fake: write");
+	if (is("reset") &&
+	    setsockopt(cfd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) == -1)
+		perror("fake: setsockopt");
 	return is("silent") || is("hold");	/* held until we exit */
 }
 
@@ -88,7 +93,7 @@ main(int argc, char *argv[])
 			mode = NULL;
 	if (mode == NULL || optind != argc) {
 		fprintf(stderr, "usage: fake -m close|wrong|silent|full|banner|"
-		    "line|hold|two [-b address] [-p port]\n");
+		    "line|hold|two|reset [-b address] [-p port]\n");
 		return 2;
 	}
 	alarm(60);	/* a test that forgets us does not leave us running */

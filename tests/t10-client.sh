@@ -62,6 +62,13 @@ t 'the right byte, then the connection held open: exit 1 at -t, saying so' '
 '
 stop $pid >/dev/null
 
+start fake "$bin/tests/fake" -m reset
+t 'the right byte, then a reset instead of the close: exit 1, saying so' '
+	exits_with 1 "^client: read from 127\.0\.0\.1 port $port: " \
+	    "$bin/client" -t 2 127.0.0.1 $port && [ ! -s cmd.out ]
+'
+stop $pid >/dev/null
+
 start server "$bin/server" 0
 
 t 'the reply is shown quoted, as the server logs it' '
@@ -271,6 +278,15 @@ t '-w: a server that starts 300 ms after the client is found' '
 	stop $late >/dev/null
 	[ $st -eq 0 ] && [ $ms -lt 4000 ] &&
 	printf "Reply from server: \047s\047\n" >want && diff -u want out
+'
+
+t '-w tries again at least every 250 ms: a server up after 3 s is found by 4.5 s' '
+	free_port
+	{ sleep 3; exec "$bin/server" -q -b 127.0.0.1 $port; } >late.out 2>&1 &
+	late=$! pids="$pids $!"
+	timed "$bin/client" -w 10 127.0.0.1 $port >out; st=$?
+	stop $late >/dev/null
+	[ $st -eq 0 ] && [ $ms -lt 4500 ]
 '
 
 t '-w 0.5 and never a server: exit 1 after about 0.5 s, saying so' '
