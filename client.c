@@ -45,12 +45,13 @@ struct options {
 
 /* One check as it goes: what main needs to say what happened. */
 struct check {
-	struct addrinfo *source;	/* -s resolved, or NULL */
+	struct sockaddr_storage source;	/* -s resolved */
+	socklen_t sourcelen;		/* 0: no -s */
 	long long deadline;		/* -t's end, microseconds */
 	long long wait_end;		/* -w's end */
 	long long pause;		/* -w: the next pause */
 	int waited;			/* -w ran out */
-	const char *step;		/* what failed: resolve, bind, connect */
+	const char *step;		/* what failed: source, resolve, ... */
 	int gai, err;			/* its getaddrinfo error or errno */
 	struct sockaddr_storage addr;	/* the address that answered */
 	socklen_t addrlen;
@@ -300,15 +301,18 @@ parse_operands(int argc, char *argv[], struct options *o)
 static int
 resolve_source(const struct options *o, struct check *c)
 {
-	struct addrinfo hints;
+	struct addrinfo hints, *res;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = o->family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
 	c->step = "source";
-	if ((c->gai = getaddrinfo(o->source, NULL, &hints, &c->source)) != 0)
+	if ((c->gai = getaddrinfo(o->source, NULL, &hints, &res)) != 0)
 		return -1;
+	memcpy(&c->source, res->ai_addr, res->ai_addrlen);
+	c->sourcelen = res->ai_addrlen;
+	freeaddrinfo(res);
 	return 0;
 }
 
@@ -323,7 +327,7 @@ resolve(const struct options *o, struct check *c, struct addrinfo **res)
 	struct addrinfo hints;
 
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = c->source != NULL ? c->source->ai_family : o->family;
+	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	c->step = "resolve";
@@ -338,8 +342,7 @@ resolve(const struct options *o, struct check *c, struct addrinfo **res)
 	return 0;
 }
 
-static int connect_one(const struct addrinfo *, const struct addrinfo *,
-    long long, const char **);
+static int connect_one(const struct addrinfo *, struct check *, long long);
 
 /*
  * Try each address in turn.  Each gets a share of the time left, so that
@@ -358,8 +361,7 @@ connect_any(struct check *c, struct addrinfo *res)
 	for (ai = res; ai != NULL; ai = ai->ai_next, left--) {
 		now = now_us();
 		c->connect_start = now;
-		fd = connect_one(ai, c->source, now + (c->deadline - now) / left,
-		    &c->step);
+		fd = connect_one(ai, c, now + (c->deadline - now) / left);
 		if (fd != -1) {
 			c->connected = now_us();
 			memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
@@ -403,20 +405,20 @@ wait_until(int fd, short events, long long deadline)
  * connect() alone may wait minutes for a host that drops our SYN.  So
  * connect without blocking, and poll for the outcome until end.  The
  * socket stays non-blocking: every later wait is a poll with a deadline.
- * With -s, bind the source address first; *step says which call failed.
+ * With -s, bind the source address first; c->step says which failed.
  */
 static int
-connect_one(const struct addrinfo *ai, const struct addrinfo *src,
-    long long end, const char **step)
+connect_one(const struct addrinfo *ai, struct check *c, long long end)
 {
 	socklen_t len;
 	int fd, err, saved;
 
-	*step = "connect";
+	c->step = "connect";
 	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
 		return -1;
-	if (src != NULL && bind(fd, src->ai_addr, src->ai_addrlen) == -1) {
-		*step = "bind";
+	if (c->sourcelen != 0 &&
+	    bind(fd, (const struct sockaddr *)&c->source, c->sourcelen) == -1) {
+		c->step = "bind";
 		goto fail;
 	}
 	/* A new socket has no other status flags to keep. */
