@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 		else if (ch == 'm')
 			mode = optarg;
 		else if (ch == 'p')
-			port = atoi(optarg);
+			port = (int)strtol(optarg, NULL, 10);
 		else
 			mode = NULL;
 	if (mode == NULL || optind != argc) {
