@@ -1,9 +1,10 @@
-/* client.c: a client for the TCP one-byte echo server. Public domain. */
+/* client.c: a client for the TCP one-byte echo server. */
+/* SPDX-License-Identifier: Unlicense */
 /*
- * Send one byte, read the reply, check it is that byte plus one.
- * The calls come in the order a socket client makes them:
- * getaddrinfo, then socket and connect for each address until one
- * answers, then write, read and close.
+ * Send one byte, read the reply, check it is that byte plus one and that
+ * the server then closes.  The calls come in the order a socket client
+ * makes them: getaddrinfo, then socket and connect for each address until
+ * one answers, then write, read and close.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -25,14 +26,140 @@
 
 #define DEFAULT_HOST	"localhost"
 #define DEFAULT_PORT	"29008"
-#define DEFAULT_TIMEOUT	5
-#define MAX_TIMEOUT	86400
+#define DEFAULT_TIMEOUT	"5"	/* seconds, as -t takes them */
+#define DEFAULT_TIMEOUT_MS 5000
+#define REPLY_MAX	64	/* read this much: one byte, or proof of more */
+#define SHOWN_MAX	16	/* bytes of a long reply shown in the message */
+#define PAUSE_FIRST	10000	/* -w: microseconds between tries, at first */
+#define PAUSE_MAX	250000	/* and at most */
+
+struct options {
+	const char *host, *port;
+	const char *source;		/* -s, or NULL */
+	const char *timeout_text;	/* -t and -w as given, for messages */
+	const char *wait_text;
+	long timeout_ms, wait_ms;	/* wait_ms 0: no -w */
+	int family, quiet, verbose;
+	unsigned char byte;
+};
+
+/* One check as it goes: what main needs to say what happened. */
+struct check {
+	struct sockaddr_storage source;	/* -s resolved */
+	socklen_t sourcelen;		/* 0: no -s */
+	long long deadline;		/* -t's end, microseconds */
+	long long wait_end;		/* -w's end */
+	long long pause;		/* -w: the next pause */
+	int waited;			/* -w ran out */
+	const char *step;		/* what failed: source, resolve, ... */
+	int gai, err;			/* its getaddrinfo error or errno */
+	struct sockaddr_storage addr;	/* the address that answered */
+	socklen_t addrlen;
+	long long connect_start, connected, sent, replied;
+	unsigned char reply[REPLY_MAX];
+	size_t len;
+};
+
+static const char *prog = "client";
+
+static void parse_options(int, char *[], struct options *);
+static int resolve_source(const struct options *, struct check *);
+static int resolve(const struct options *, struct check *,
+    struct addrinfo **);
+static int connect_any(struct check *, struct addrinfo *);
+static int retry(const struct options *, struct check *);
+static int read_reply(int, struct check *);
+static int judge(const struct options *, const struct check *);
+static int fail_connect(const struct options *, const struct check *);
+static int fail_read(const struct options *, const struct check *, int);
+static int open_std_fds(void);
+static long long now_us(void);
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct check c;
+	struct addrinfo *res;
+	ssize_t n;
+	int fd = -1;
+
+	/* Messages name the program as it was called: client, onebyte. */
+	if (argc > 0 && argv[0][0] != '\0')
+		prog = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
+	parse_options(argc, argv, &o);
+	if (open_std_fds() == -1) {
+		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	/* A server that closes early must give us EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&c, 0, sizeof c);
+	c.wait_end = now_us() + (long long)o.wait_ms * 1000;
+	if (o.source != NULL && resolve_source(&o, &c) == -1)
+		return fail_connect(&o, &c);
+	/*
+	 * Resolve the name and connect to one of its addresses, all within
+	 * -t.  With -w, a server not up yet gets another try.
+	 */
+	for (;;) {
+		c.deadline = now_us() + (long long)o.timeout_ms * 1000;
+		if (resolve(&o, &c, &res) == 0) {
+			fd = connect_any(&c, res);
+			freeaddrinfo(res);
+			if (fd != -1)
+				break;
+		}
+		if (!retry(&o, &c))
+			return fail_connect(&o, &c);
+	}
+
+	/* One byte fits the empty send buffer of a new connection. */
+	c.sent = now_us();
+	while ((n = write(fd, &o.byte, 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1) {
+		fprintf(stderr, "%s: send to %s port %s: %s\n", prog, o.host,
+		    o.port, strerror(errno));
+		return 1;
+	}
+	/* The reply, and the server's close after it. */
+	if (read_reply(fd, &c) == -1)
+		return fail_read(&o, &c, errno);
+	c.replied = now_us();
+	close(fd);
+	return judge(&o, &c);
+}
 
 static void
 usage(FILE *to, int status)
 {
-	fprintf(to, "usage: client [-c char] [-t seconds] [host [port]]\n");
+	fprintf(to, "usage: %s [-46hqv] [-c char] [-s address] [-t seconds] "
+	    "[-w seconds] [host [port]]\n", prog);
 	exit(status);
+}
+
+/* A bad argument: say what is wrong, then the usage line, exit 2. */
+static void
+bad_argument(const char *what, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, "%s: %s '%s'\n", prog, what, arg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, what);
+	usage(stderr, 2);
+}
+
+/* getopt found an option it does not know, or one without its argument. */
+static void
+bad_option(int ch)
+{
+	char opt[3] = { '-', (char)optopt, '\0' };
+
+	bad_argument(ch == ':' ? "missing argument to" : "unknown option",
+	    opt);
 }
 
 /* Parse a whole decimal string in [min, max]; -1 if it is not one. */
@@ -51,6 +178,33 @@ parse_number(const char *s, long min, long max)
 	return n;
 }
 
+/*
+ * Seconds as decimal digits with at most one point, 0.001 to 86400, in
+ * milliseconds rounded up; -1 if s is not that.  strtod alone would also
+ * take signs, spaces, hex, "inf" and "nan".
+ */
+static long
+parse_seconds(const char *s)
+{
+	const char *p;
+	char *end;
+	double d;
+	int digits = 0, points = 0;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p != '.' || points++ > 0)
+			return -1;
+	if (digits == 0)
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || d < 0.001 || d > 86400)
+		return -1;
+	return (long)(d * 1000 + 0.999);
+}
+
 /* -c takes one byte, or \xNN for any byte (0 cannot be in an argument). */
 static int
 parse_char(const char *s)
@@ -64,14 +218,425 @@ parse_char(const char *s)
 	return -1;
 }
 
-/* Show a byte as itself, or as \xNN when it is not printable ASCII. */
+static long seconds(const char *, const char **);
+static void parse_operands(int, char *[], struct options *);
+
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+	static const struct options defaults = { .host = DEFAULT_HOST,
+	    .port = DEFAULT_PORT, .timeout_text = DEFAULT_TIMEOUT,
+	    .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r' };
+	int ch, c, families = 0;
+
+	*o = defaults;
+	opterr = 0;	/* its messages would name argv[0] whole, not prog */
+	while ((ch = getopt(argc, argv, ":46c:hqs:t:vw:")) != -1) {
+		switch (ch) {
+		case '4':
+		case '6':
+			families |= ch == '4' ? 1 : 2;
+			o->family = ch == '4' ? AF_INET : AF_INET6;
+			break;
+		case 'c':
+			if ((c = parse_char(optarg)) == -1)
+				bad_argument("-c takes one byte or \\xNN, not",
+				    optarg);
+			o->byte = (unsigned char)c;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 's':
+			o->source = optarg;
+			break;
+		case 't':
+			o->timeout_ms = seconds("invalid timeout", &o->timeout_text);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'w':
+			o->wait_ms = seconds("invalid wait", &o->wait_text);
+			break;
+		default:
+			bad_option(ch);
+		}
+	}
+	if (families == 3)
+		bad_argument("-4 and -6 cannot be used together", NULL);
+	parse_operands(argc - optind, argv + optind, o);
+}
+
+/* -t or -w's argument, kept as given for messages; its milliseconds. */
+static long
+seconds(const char *what, const char **text)
+{
+	long ms;
+
+	if ((ms = parse_seconds(optarg)) == -1)
+		bad_argument(what, optarg);
+	*text = optarg;
+	return ms;
+}
+
+/* What is left after the options: [host [port]]. */
+static void
+parse_operands(int argc, char *argv[], struct options *o)
+{
+	if (argc > 2)
+		usage(stderr, 2);
+	if (argc >= 1)
+		o->host = argv[0];
+	if (argc == 2 && parse_number(argv[1], 1, 65535) == -1)
+		bad_argument("invalid port", argv[1]);
+	if (argc == 2)
+		o->port = argv[1];
+}
+
+/* -s: the local address to connect from, with any port (0). */
+static int
+resolve_source(const struct options *o, struct check *c)
+{
+	struct addrinfo hints, *res;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = o->family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	c->step = "source";
+	if ((c->gai = getaddrinfo(o->source, NULL, &hints, &res)) != 0)
+		return -1;
+	memcpy(&c->source, res->ai_addr, res->ai_addrlen);
+	c->sourcelen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * A name may have several addresses (localhost: ::1, 127.0.0.1).  With
+ * -4, -6 or -s, only those of that family.  getaddrinfo cannot be
+ * interrupted, so the deadline is checked after it.
+ */
+static int
+resolve(const struct options *o, struct check *c, struct addrinfo **res)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	c->step = "resolve";
+	c->err = 0;
+	if ((c->gai = getaddrinfo(o->host, o->port, &hints, res)) != 0)
+		return -1;
+	if (now_us() >= c->deadline) {
+		freeaddrinfo(*res);
+		c->err = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
+}
+
+static int connect_one(const struct addrinfo *, struct check *, long long);
+
+/*
+ * Try each address in turn.  Each gets a share of the time left, so that
+ * one that drops our SYNs leaves time for the next; the last gets all
+ * that is left.  -t is then one deadline for all of them.
+ */
+static int
+connect_any(struct check *c, struct addrinfo *res)
+{
+	struct addrinfo *ai;
+	long long now;
+	int fd, left = 0;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		left++;
+	for (ai = res; ai != NULL; ai = ai->ai_next, left--) {
+		now = now_us();
+		c->connect_start = now;
+		fd = connect_one(ai, c, now + (c->deadline - now) / left);
+		if (fd != -1) {
+			c->connected = now_us();
+			memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
+			c->addrlen = ai->ai_addrlen;
+			return fd;
+		}
+		c->err = errno;	/* the last address's reason is reported */
+		if (strcmp(c->step, "bind") == 0)
+			break;	/* the next address would fail the same */
+	}
+	return -1;
+}
+
+/*
+ * Wait until the deadline for fd to be ready for events; 0, or -1 with
+ * errno (ETIMEDOUT).  A signal or a stop and continue (^Z, fg) may cut
+ * the wait short: it goes on for what is left, not all again.
+ */
+static int
+wait_until(int fd, short events, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	do {
+		if ((left = deadline - now_us()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	} while ((r = poll(&pfd, 1, (int)((left + 999) / 1000))) == -1 &&
+	    errno == EINTR);
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * connect() alone may wait minutes for a host that drops our SYN.  So
+ * connect without blocking, and poll for the outcome until end.  The
+ * socket stays non-blocking: every later wait is a poll with a deadline.
+ * With -s, bind the source address first; c->step says which failed.
+ */
+static int
+connect_one(const struct addrinfo *ai, struct check *c, long long end)
+{
+	socklen_t len;
+	int fd, err, saved;
+
+	c->step = "connect";
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+		return -1;
+	if (c->sourcelen != 0 &&
+	    bind(fd, (const struct sockaddr *)&c->source, c->sourcelen) == -1) {
+		c->step = "bind";
+		goto fail;
+	}
+	/* A new socket has no other status flags to keep. */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		goto fail;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS || wait_until(fd, POLLOUT, end) == -1)
+		goto fail;
+	/* The connect's own result, success or error, is SO_ERROR. */
+	len = sizeof err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		goto fail;
+	if (err == 0)
+		return fd;
+	errno = err;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Read the reply and what follows it, up to the server's close (EOF):
+ * only a server that sends one byte and closes is a one-byte echo server,
+ * not one that greets with a banner that happens to start with the byte.
+ * A good server's FIN comes with the byte or right after it, so this
+ * costs one more read, returning 0.  A second byte ends it at once.
+ */
+static int
+read_reply(int fd, struct check *c)
+{
+	ssize_t n;
+	int ready = 0;
+
+	c->len = 0;
+	for (;;) {
+		if (!ready && wait_until(fd, POLLIN, c->deadline) == -1)
+			return -1;
+		n = read(fd, c->reply + c->len, sizeof c->reply - c->len);
+		if (n == 0 || (n > 0 && (c->len += (size_t)n) > 1))
+			return 0;
+		/* After the byte, read again at once: the FIN is likely there. */
+		ready = n > 0;
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			return -1;
+	}
+}
+
+static void format_byte(unsigned char, char *, size_t);
+static void format_bytes(const unsigned char *, size_t, char *, size_t);
+static void print_times(const struct check *);
+
+/* Exactly one byte then the close, the byte sent plus one: up. */
+static int
+judge(const struct options *o, const struct check *c)
+{
+	char got[8], want[8], shown[4 * SHOWN_MAX + 8];
+
+	if (c->len == 0) {
+		fprintf(stderr, "%s: %s port %s closed the connection without "
+		    "replying\n", prog, o->host, o->port);
+		return 1;
+	}
+	if (c->len > 1) {
+		format_bytes(c->reply, c->len, shown, sizeof shown);
+		fprintf(stderr, "%s: %s port %s sent more than one byte: %s "
+		    "(not a one-byte echo server)\n", prog, o->host, o->port,
+		    shown);
+		return 1;
+	}
+	format_byte(c->reply[0], got, sizeof got);
+	if (!o->quiet)
+		printf("Reply from server: %s\n", got);
+	if (o->verbose)
+		print_times(c);
+	if (c->reply[0] != (unsigned char)(o->byte + 1)) {
+		format_byte((unsigned char)(o->byte + 1), want, sizeof want);
+		fprintf(stderr, "%s: wrong reply %s from %s port %s: expected "
+		    "%s\n", prog, got, o->host, o->port, want);
+		return 1;
+	}
+	return 0;
+}
+
+/* Why no connection was made, in one line. */
+static int
+fail_connect(const struct options *o, const struct check *c)
+{
+	char waited[64] = "";
+
+	if (c->waited)
+		snprintf(waited, sizeof waited, ", after waiting %s s",
+		    o->wait_text);
+	if (strcmp(c->step, "source") == 0)
+		fprintf(stderr, "%s: resolve %s (-s): %s\n", prog, o->source,
+		    gai_strerror(c->gai));
+	else if (strcmp(c->step, "bind") == 0)
+		fprintf(stderr, "%s: bind to %s: %s\n", prog, o->source,
+		    strerror(c->err));
+	else if (c->gai != 0)
+		fprintf(stderr, "%s: resolve %s: %s%s\n", prog, o->host,
+		    gai_strerror(c->gai), waited);
+	else if (strcmp(c->step, "resolve") == 0)
+		fprintf(stderr, "%s: resolve %s: no answer within %s s\n", prog,
+		    o->host, o->timeout_text);
+	else if (c->err == ECONNREFUSED)
+		fprintf(stderr, "%s: no server is listening on %s port %s "
+		    "(connection refused)%s\n", prog, o->host, o->port, waited);
+	else if (c->err == ETIMEDOUT)
+		fprintf(stderr, "%s: connect to %s port %s: no answer within "
+		    "%s s\n", prog, o->host, o->port, o->timeout_text);
+	else
+		fprintf(stderr, "%s: connect to %s port %s: %s\n", prog,
+		    o->host, o->port, strerror(c->err));
+	return 1;
+}
+
+/* Why the reply was not read whole, in one line. */
+static int
+fail_read(const struct options *o, const struct check *c, int err)
+{
+	char got[8];
+
+	if (err == ETIMEDOUT && c->len == 1) {
+		format_byte(c->reply[0], got, sizeof got);
+		fprintf(stderr, "%s: %s port %s sent %s but did not close the "
+		    "connection within %s s\n", prog, o->host, o->port, got,
+		    o->timeout_text);
+	} else if (err == ETIMEDOUT)
+		fprintf(stderr, "%s: no reply from %s port %s within %s s\n",
+		    prog, o->host, o->port, o->timeout_text);
+	else
+		fprintf(stderr, "%s: read from %s port %s: %s\n", prog, o->host,
+		    o->port, strerror(err));
+	return 1;
+}
+
+/*
+ * -w: a server that is still starting refuses connections, and its name
+ * may not resolve yet.  Pause, from 10 ms doubling up to 250 ms, and try
+ * again until -w's deadline; 0 when there is nothing more to wait for.
+ */
+static int
+retry(const struct options *o, struct check *c)
+{
+	struct timespec ts;
+	long long left;
+
+	if (o->wait_ms == 0 || strcmp(c->step, "bind") == 0)
+		return 0;
+	if (c->gai != 0 ? c->gai != EAI_NONAME && c->gai != EAI_AGAIN :
+	    c->err != ECONNREFUSED)
+		return 0;
+	if ((left = c->wait_end - now_us()) <= 0) {
+		c->waited = 1;
+		return 0;
+	}
+	if (c->pause == 0)
+		c->pause = PAUSE_FIRST;
+	if (left > c->pause)
+		left = c->pause;
+	ts.tv_sec = (time_t)(left / 1000000);
+	ts.tv_nsec = (long)(left % 1000000 * 1000);
+	nanosleep(&ts, NULL);	/* cut short by a signal: tries sooner */
+	c->pause = c->pause * 2 > PAUSE_MAX ? PAUSE_MAX : c->pause * 2;
+	return 1;
+}
+
+/* ---- What only a health check needs: the reply shown, timing, stdio. */
+
+/*
+ * A byte as both programs show it: printable ASCII in quotes, so that a
+ * space or a quote is visible (' ', '''), and anything else as \xNN.
+ */
 static void
 format_byte(unsigned char c, char *buf, size_t size)
 {
 	if (c >= 0x20 && c < 0x7f)
-		snprintf(buf, size, "%c", c);
+		snprintf(buf, size, "'%c'", c);
 	else
 		snprintf(buf, size, "\\x%02x", c);
+}
+
+/*
+ * The first bytes of a reply too long, in double quotes, so that a
+ * banner such as SSH-2.0 is recognised: printable ASCII as itself but
+ * for the quote and the backslash, the rest \xNN; "..." when cut.
+ */
+static void
+format_bytes(const unsigned char *s, size_t len, char *buf, size_t size)
+{
+	size_t i, at = 0;
+
+	buf[at++] = '"';
+	for (i = 0; i < len && i < SHOWN_MAX; i++)
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+			buf[at++] = (char)s[i];
+		else
+			at += (size_t)snprintf(buf + at, size - at, "\\x%02x",
+			    s[i]);
+	snprintf(buf + at, size - at, "\"%s", len > SHOWN_MAX ? "..." : "");
+}
+
+/* -v: the address that answered, the time to connect and to the reply. */
+static void
+print_times(const struct check *c)
+{
+	char host[80], port[8];	/* an IPv6 address with a scope fits */
+
+	if (getnameinfo((const struct sockaddr *)&c->addr, c->addrlen, host,
+	    sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(host, sizeof host, "?");
+	printf("%s port %s: connect %.3f ms, reply %.3f ms\n", host, port,
+	    (double)(c->connected - c->connect_start) / 1000,
+	    (double)(c->replied - c->sent) / 1000);
 }
 
 /*
@@ -100,195 +665,12 @@ open_std_fds(void)
 	return 0;
 }
 
-/* Milliseconds on a clock that nobody sets and that never jumps. */
+/* Microseconds on a clock that nobody sets and that never jumps. */
 static long long
-now_ms(void)
+now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Wait up to seconds for fd to be ready for events; 0, or -1 with errno
- * (ETIMEDOUT).  A signal or a stop and continue (^Z, fg) may cut the
- * wait short: it goes on for what is left of the time, not all again.
- */
-static int
-wait_for(int fd, short events, long seconds)
-{
-	long long end = now_ms() + seconds * 1000, left;
-	struct pollfd pfd;
-	int r;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	do {
-		if ((left = end - now_ms()) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	} while ((r = poll(&pfd, 1, (int)left)) == -1 && errno == EINTR);
-	if (r == 0)
-		errno = ETIMEDOUT;
-	return r == 1 ? 0 : -1;
-}
-
-/*
- * connect() alone may wait minutes for a host that drops our SYN.  So
- * connect without blocking, and poll for the outcome up to the timeout.
- */
-static int
-connect_within(const struct addrinfo *ai, long seconds)
-{
-	socklen_t len;
-	int fd, flags, err, saved;
-
-	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
-		return -1;
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		goto fail;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		if (errno != EINPROGRESS || wait_for(fd, POLLOUT, seconds) == -1)
-			goto fail;
-		/* The connect's own result, success or error, is SO_ERROR. */
-		len = sizeof err;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-			goto fail;
-		if (err != 0) {
-			errno = err;
-			goto fail;
-		}
-	}
-	if (fcntl(fd, F_SETFL, flags) == 0)
-		return fd;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-int
-main(int argc, char *argv[])
-{
-	struct addrinfo hints, *res, *ai;
-	const char *host = DEFAULT_HOST, *port = DEFAULT_PORT;
-	unsigned char byte = 'r', reply;
-	char shown[8], want[8];
-	int ch, fd = -1, gai, c, err;
-	long timeout = DEFAULT_TIMEOUT;
-	ssize_t n;
-
-	while ((ch = getopt(argc, argv, "c:ht:")) != -1) {
-		switch (ch) {
-		case 'c':
-			if ((c = parse_char(optarg)) == -1) {
-				fprintf(stderr, "client: -c takes one byte or "
-				    "\\xNN, not '%s'\n", optarg);
-				usage(stderr, 2);
-			}
-			byte = (unsigned char)c;
-			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case 't':
-			if ((timeout = parse_number(optarg, 1, MAX_TIMEOUT)) == -1) {
-				fprintf(stderr, "client: invalid timeout '%s'\n",
-				    optarg);
-				usage(stderr, 2);
-			}
-			break;
-		default:
-			usage(stderr, 2);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 2)
-		usage(stderr, 2);
-	if (argc >= 1)
-		host = argv[0];
-	if (argc == 2) {
-		if (parse_number(argv[1], 1, 65535) == -1) {
-			fprintf(stderr, "client: invalid port '%s'\n", argv[1]);
-			usage(stderr, 2);
-		}
-		port = argv[1];
-	}
-
-	if (open_std_fds() == -1) {
-		fprintf(stderr, "client: open /dev/null: %s\n", strerror(errno));
-		return 1;
-	}
-	/* A server that closes early must give us EPIPE, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-
-	/* A name may have several addresses (localhost: ::1, 127.0.0.1). */
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-		fprintf(stderr, "client: resolve %s: %s\n", host,
-		    gai_strerror(gai));
-		return 1;
-	}
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-		fd = connect_within(ai, timeout);
-	err = errno;	/* the last address's reason, if none answered */
-	freeaddrinfo(res);
-	if (fd == -1) {
-		errno = err;
-		if (errno == ECONNREFUSED)
-			fprintf(stderr, "client: no server is listening on %s "
-			    "port %s (connection refused)\n", host, port);
-		else if (errno == ETIMEDOUT)
-			fprintf(stderr, "client: connect to %s port %s: no "
-			    "answer within %ld s\n", host, port, timeout);
-		else
-			fprintf(stderr, "client: connect to %s port %s: %s\n",
-			    host, port, strerror(errno));
-		return 1;
-	}
-	/* One byte fits the empty send buffer of a new connection. */
-	while ((n = write(fd, &byte, 1)) == -1 && errno == EINTR)
-		;
-	if (n != 1) {
-		fprintf(stderr, "client: send to %s port %s: %s\n", host, port,
-		    strerror(errno));
-		return 1;
-	}
-	if (wait_for(fd, POLLIN, timeout) == 0)
-		while ((n = read(fd, &reply, 1)) == -1 && errno == EINTR)
-			;
-	else
-		n = -1;
-	if (n == 0) {
-		fprintf(stderr, "client: %s port %s closed the connection "
-		    "without replying\n", host, port);
-		return 1;
-	}
-	if (n == -1) {
-		if (errno == ETIMEDOUT)
-			fprintf(stderr, "client: no reply from %s port %s "
-			    "within %ld s\n", host, port, timeout);
-		else
-			fprintf(stderr, "client: read from %s port %s: %s\n",
-			    host, port, strerror(errno));
-		return 1;
-	}
-	close(fd);
-
-	format_byte(reply, shown, sizeof shown);
-	printf("Reply from server: %s\n", shown);
-	if (reply != (unsigned char)(byte + 1)) {
-		format_byte((unsigned char)(byte + 1), want, sizeof want);
-		fprintf(stderr, "client: wrong reply: expected %s\n", want);
-		return 1;
-	}
-	return 0;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -1,4 +1,5 @@
 # The client's failures: exit 1 and one clear line on stderr.
+# SPDX-License-Identifier: Unlicense
 
 start server "$bin/server" 0
 gone=$port
@@ -23,9 +24,9 @@ stop $pid >/dev/null
 
 start fake "$bin/tests/fake" -m wrong
 t 'a wrong reply: exit 1, showing reply and expectation' '
-	exits_with 1 "^client: wrong reply: expected s\$" \
+	exits_with 1 "^client: wrong reply .t. from 127\.0\.0\.1 port $port: expected .s.\$" \
 	    "$bin/client" -t 2 127.0.0.1 $port &&
-	echo "Reply from server: t" >want && cmp want cmd.out
+	printf "Reply from server: \047t\047\n" >want && diff -u want cmd.out
 '
 stop $pid >/dev/null
 
@@ -40,14 +41,11 @@ stop $pid >/dev/null
 
 start fake "$bin/tests/fake" -m full
 t 'a connect that gets no answer: exit 1 after -t, saying so' '
-	# The first connection fills the backlog of 0; the next SYNs are dropped.
-	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port &
-	filler=$! && sleep 0.5 &&
+	# fake fills its backlog of 0 itself: the SYNs are dropped.
 	start_s=$(date +%s) &&
 	exits_with 1 "connect to 127\.0\.0\.1 port $port: no answer within 1 s" \
 	    "$bin/client" -t 1 127.0.0.1 $port &&
-	[ $(( $(date +%s) - start_s )) -le 3 ]; st=$?
-	kill $filler; wait $filler; [ $st -eq 0 ]
+	[ $(( $(date +%s) - start_s )) -le 3 ]
 '
 stop $pid >/dev/null
 
