@@ -9,7 +9,7 @@ t 'the listening line names the address and the real port' '
 
 t 'the client sends r and prints the reply s' '
 	"$bin/client" localhost $port >out &&
-	echo "Reply from server: s" >want && cmp want out
+	printf "Reply from server: \047s\047\n" >want && diff -u want out
 '
 
 t 'the server logs the peer, the byte received and the byte sent' '
@@ -22,7 +22,7 @@ t 'every byte value 0 to 255 comes back as byte + 1 mod 256' '
 	while [ $i -lt 256 ]; do
 		j=$(( (i + 1) % 256 ))
 		if [ $j -ge 32 ] && [ $j -le 126 ]; then
-			want=$(printf "\\$(printf %03o $j)")
+			want=$(printf "\\047\\$(printf %03o $j)\\047")
 		else
 			want=$(printf "\\\\x%02x" $j)
 		fi
@@ -36,9 +36,9 @@ t 'every byte value 0 to 255 comes back as byte + 1 mod 256' '
 	[ $bad -eq 0 ]
 '
 
-t 'a printable reply is printed as the character itself' '
+t 'a printable reply is printed quoted, as the server logs it' '
 	"$bin/client" -c A 127.0.0.1 $port >out &&
-	echo "Reply from server: B" >want && cmp want out
+	printf "Reply from server: \047B\047\n" >want && diff -u want out
 '
 
 t 'byte 255 wraps to 0, shown as \x00 by client and server' '
