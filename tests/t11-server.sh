@@ -74,7 +74,9 @@ t 'a log pipe already full when the server starts: clients answered all the same
 	free_port && rm -f full.fifo && mkfifo full.fifo &&
 	# A reader that never reads keeps the pipe open; fill it up.
 	{ sleep 30 <>full.fifo & } && holder=$! && pids="$pids $holder" &&
-	{ timeout 1 sh -c "cat /dev/zero >full.fifo"; [ $? -eq 124 ]; } &&
+	{ timeout 3 sh -c "exec cat /dev/zero >full.fifo"; [ $? -eq 124 ]; } &&
+	# Full indeed: a one-byte write has to wait.
+	{ timeout 1 sh -c "printf x >full.fifo"; [ $? -eq 124 ]; } &&
 	{ "$bin/server" -b 127.0.0.1 $port >full.fifo 2>full.err & } &&
 	s=$! && pids="$pids $s" &&
 	answers $port && "$bin/client" -t 2 127.0.0.1 $port >/dev/null &&
