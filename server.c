@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Unlicense */
 /*
  * server.c: a TCP one-byte echo server.  For each client, one at a time:
- * accept the connection, read one byte, write back that byte plus one,
- * close, and log one line.  The lesson comes first: main, then what it
- * calls, in that order.  What only a service needs (supervisors that hand
- * us sockets, a log that must never stall us, closed descriptors,
- * signals) comes after the banner "Running as a service".
- * Build it with: cc server.c -o server
+ * accept, read one byte, write back that byte plus one, close, log a line.
+ * The lesson comes first: main, then what it calls, in that order.  What
+ * only a service needs (supervisors that hand us sockets, a log that must
+ * never stall us, closed descriptors, signals) comes after the banner
+ * "Running as a service".  Build it with: cc server.c -o server
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -150,9 +149,9 @@ main(int argc, char *argv[])
 /*
  * Make a socket listening on o->host (NULL: every local address) and
  * o->port.  getaddrinfo turns them into socket addresses, IPv6 and IPv4,
- * so nothing here depends on one family.  IPv6 is tried first: for every
- * address, "::" takes IPv4 clients too, and 0.0.0.0 serves only where
- * the host has no IPv6.
+ * so nothing here depends on one family.  IPv6 comes first: for every
+ * address "::" takes IPv4 clients too, and 0.0.0.0 is only for a host
+ * without IPv6 (socket or bind then fail with one of these errnos).
  */
 static int
 open_listener(const struct options *o)
@@ -171,10 +170,14 @@ open_listener(const struct options *o)
 		return -1;
 	}
 	errno = EAFNOSUPPORT;
-	for (pass = 0; pass < 2; pass++)
+	for (pass = 0; pass < 2 && fd == -1; pass++) {
+		if (pass == 1 && o->host == NULL && errno != EAFNOSUPPORT &&
+		    errno != EADDRNOTAVAIL)
+			break;
 		for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
 			if ((ai->ai_family == AF_INET6) == (pass == 0))
 				fd = listen_on(ai, o->host == NULL);
+	}
 	saved = errno;
 	freeaddrinfo(res);
 	if (fd == -1)
@@ -210,7 +213,7 @@ listen_on(const struct addrinfo *ai, int every)
 }
 
 /*
- * Set the clients' time limit, then say where we listen: getsockname
+ * Set the clients' time limit, and say where we listen: getsockname
  * tells the port the kernel chose when we asked for port 0.
  */
 static int
@@ -255,10 +258,10 @@ set_timeout(int fd, long ms)
 /*
  * Serve one client: read its byte, write that byte plus one.  in and out
  * are one socket: the same descriptor in the loop, fds 0 and 1 with -i.
- * A client that sent a whole buffer may have more on the way: closing
- * with unread bytes would make the kernel send a reset (RST, an abortive
- * close that tells the client's kernel to throw away what it has not yet
- * handed to the client, our reply too), so we linger: see linger.
+ * Closing with bytes unread makes the kernel send a reset (RST: an abrupt
+ * close, and the client's kernel throws away what it has not yet handed
+ * over, our reply too), so a client that sent a whole buffer, and may
+ * have more on the way, gets a lingering close (linger).
  */
 static void
 serve(int in, int out, struct exchange *x)
@@ -266,8 +269,7 @@ serve(int in, int out, struct exchange *x)
 	unsigned char buf[512], reply;
 	ssize_t w;
 
-	x->err = 0;
-	x->byte = 0;
+	x->err = x->byte = 0;
 	if ((x->n = read_request(in, buf, sizeof buf, x->deadline)) <= 0) {
 		x->err = x->n == -1 ? errno : 0;	/* 0: EOF, no byte */
 		return;
@@ -284,12 +286,11 @@ serve(int in, int out, struct exchange *x)
 }
 
 /*
- * Read the client's byte.  We ask for more than one: whatever else the
- * client sent with it (a newline from nc or telnet) is read too, so that
- * our close is a clean one (FIN), not a reset.  The receive timeout ends
- * a read that waits too long; a signal or a socket handed to us
- * non-blocking ends it early, and then we wait for what is left of the
- * client's time, never more (wait_readable).
+ * Read the client's byte, and whatever came with it (a newline from nc
+ * or telnet), so that our close is a clean one (FIN), not a reset.  The
+ * receive timeout ends a read that waits too long; a signal or a socket
+ * handed over non-blocking ends it early: then we wait for what is left
+ * of the client's time, never more (wait_readable).
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
@@ -417,6 +418,7 @@ parse_options(int argc, char *argv[], struct options *o)
 		prog = (slash = strrchr(argv[0], '/')) ? slash + 1 : argv[0];
 	memset(o, 0, sizeof *o);
 	o->timeout = DEFAULT_TIMEOUT;
+	opterr = 0;	/* getopt's messages would name the whole argv[0] */
 	while ((ch = getopt(argc, argv, "hiqb:t:")) != -1) {
 		switch (ch) {
 		case 'h':
@@ -442,6 +444,10 @@ parse_options(int argc, char *argv[], struct options *o)
 			}
 			break;
 		default:
+			if (optopt == 'b' || optopt == 't')
+				say("missing argument to '-%c'", optopt);
+			else
+				say("unknown option '-%c'", optopt);
 			usage(&err, 2);
 		}
 	}

@@ -28,6 +28,21 @@ gone() {
 	wait "$1"
 }
 
+# first_reply PORT: wait while a server still starting refuses connections
+# (up to 5 s), then one check, which must pass: a server that listens
+# but never answers fails it at once.
+first_reply() {
+	i=0
+	while [ $i -lt 100 ]; do
+		"$bin/client" -t 2 127.0.0.1 "$1" >/dev/null 2>first.err && return 0
+		grep -q "connection refused" first.err || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat first.err
+	return 1
+}
+
 start server "$bin/server" -t 0.5 -b 127.0.0.1 0
 
 t '-t 0.5: a silent client is dropped after about half a second' '
@@ -73,13 +88,13 @@ t 'stopped and continued while a silent client is held: dropped at its -t' '
 t 'a log pipe already full when the server starts: clients answered all the same' '
 	free_port && rm -f full.fifo && mkfifo full.fifo &&
 	# A reader that never reads keeps the pipe open; fill it up.
-	{ sleep 30 <>full.fifo & } && holder=$! && pids="$pids $holder" &&
+	{ sleep 60 <>full.fifo & } && holder=$! && pids="$pids $holder" &&
 	{ timeout 3 sh -c "exec cat /dev/zero >full.fifo"; [ $? -eq 124 ]; } &&
 	# Full indeed: a one-byte write has to wait.
 	{ timeout 1 sh -c "printf x >full.fifo"; [ $? -eq 124 ]; } &&
 	{ "$bin/server" -b 127.0.0.1 $port >full.fifo 2>full.err & } &&
 	s=$! && pids="$pids $s" &&
-	answers $port && "$bin/client" -t 2 127.0.0.1 $port >/dev/null &&
+	first_reply $port &&
 	# Read the pipe again: the next line comes after the count.
 	{ timeout 3 cat full.fifo >drained & } && r=$! && sleep 0.5 &&
 	"$bin/client" 127.0.0.1 $port >/dev/null && sleep 0.3 &&
@@ -196,4 +211,16 @@ p = subprocess.run([\"strace\", \"-o\", \"calls\", \"./plain\", \"-i\", \"-q\"],
 sys.exit(0 if p.returncode == 0 and c.recv(10) == b\"s\" else 1)
 " && sed -n "/^poll(\\[{fd=0, events=0}/,\$p" calls | grep -v "^+++" >ours &&
 	cat ours && [ -s ours ] && [ "$(wc -l <ours)" -le 9 ]
+'
+
+start server "$bin/server" -q -b ::1 0
+t 'every address, with the port taken on ::1: exit 1, not IPv4 alone' '
+	exits_with 1 "bind to port $port: Address already in use" \
+	    "$bin/server" $port
+'
+stop $pid >/dev/null
+
+t 'getopt errors name the program as run, as every message does' '
+	exits_with 2 "^server: unknown option .-z.\$" "$bin/server" -z &&
+	exits_with 2 "^server: missing argument to .-t.\$" "$bin/server" -t
 '
