@@ -1,7 +1,8 @@
-/* load.c: drive the one-byte echo server with many clients. Public domain. */
+/* load.c: drive the one-byte echo server with many clients. */
+/* SPDX-License-Identifier: Unlicense */
 /*
  * load [-c concurrency] [-n connections] [-T seconds] [-m mode] [-d ms]
- *      [host] port
+ *      [-s bytes] [host] port
  *
  * Opens n connections in all, c at a time (one thread each).  A good
  * client sends byte i % 256, reads the reply and checks it is byte + 1.
@@ -10,8 +11,12 @@
  * reset: the server's reply meets a dead socket, EPIPE); trickle (a full
  * buffer, then a byte every -d ms after the reply, to the end of the
  * deadline or until the server lets go); full (a full buffer, the reply,
- * then wait for the server's close).  Prints one line; exits 1 if any
- * connection went wrong or missed the deadline, 2 on usage errors.
+ * then wait for the server's close).  The clients nc plays, each reading
+ * to EOF and wanting exactly one byte: line (the byte and a newline, then
+ * half-close, as `printf 'r\n' | nc -N`), big (the byte and -s bytes
+ * more in 16 KiB writes, then half-close), hold (the same, then it keeps
+ * its side open -d ms after the server's EOF).  Prints one line; exits 1
+ * if any connection went wrong or missed the deadline, 2 on usage errors.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -36,15 +41,16 @@
 #include <unistd.h>
 
 enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW,
-    SHUT_RESET, TRICKLE, FULL };
+    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD };
 static const char *mode_names[] = { "good", "silent", "close", "reset",
-    "reset-after-send", "extra", "slow", "shut-reset", "trickle", "full" };
+    "reset-after-send", "extra", "slow", "shut-reset", "trickle", "full",
+    "line", "big", "hold" };
 
 enum result { OK, WRONG, ERROR };
 
 static struct addrinfo *target;
 static enum mode mode = GOOD;
-static long total = 1000, delay_ms = 500;
+static long total = 1000, delay_ms = 500, size = 2000;
 static double deadline;		/* monotonic seconds */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,7 +62,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: load [-c concurrency] [-n connections] "
-	    "[-T seconds] [-m mode] [-d ms] [host] port\n");
+	    "[-T seconds] [-m mode] [-d ms] [-s bytes] [host] port\n");
 	exit(2);
 }
 
@@ -231,6 +237,89 @@ after_full(int fd, unsigned char c)
 	return res;
 }
 
+/*
+ * Read to EOF, as nc does: the reply must be exactly one byte, c + 1.
+ * A second byte, or EOF before any, is a wrong reply.
+ */
+static enum result
+reply_to_eof(int fd, unsigned char c)
+{
+	unsigned char in;
+	enum result res = OK;
+	long got = 0;
+	int r;
+
+	while ((r = recv_byte(fd, &in)) == 1)
+		if (got++ > 0 || in != (unsigned char)(c + 1))
+			res = WRONG;
+	if (r == -1)
+		return ERROR;
+	return got == 0 ? WRONG : res;
+}
+
+/*
+ * The clients nc plays (line, big, hold): the byte c, then a newline or
+ * size bytes of another value (so that a log of the wrong byte shows),
+ * in writes of 16 KiB at most as nc makes them; then read to EOF.
+ */
+static enum result
+as_nc(int fd, unsigned char c)
+{
+	unsigned char buf[16384];
+	struct timespec ts;
+	size_t n, sent, all = 1 + (mode == LINE ? 1 : (size_t)size);
+	enum result res = OK;
+
+	memset(buf, mode == LINE ? '\n' : c ^ 0x80, sizeof buf);
+	for (sent = 0; res == OK && sent < all; sent += n) {
+		n = all - sent < sizeof buf ? all - sent : sizeof buf;
+		buf[0] = sent == 0 ? c : buf[1];
+		if (send_bytes(fd, buf, n) == -1)
+			res = ERROR;
+	}
+	if (res == OK && mode != HOLD && shutdown(fd, SHUT_WR) == -1)
+		res = ERROR;
+	if (res == OK)
+		res = reply_to_eof(fd, c);
+	ts.tv_sec = delay_ms / 1000;
+	ts.tv_nsec = delay_ms % 1000 * 1000000L;
+	while (mode == HOLD && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	close(fd);
+	return res;
+}
+
+/* The modes that send no more than a byte and want no reply. */
+static enum result
+no_reply(int fd, const unsigned char *out)
+{
+	unsigned char in;
+	int r = 0;
+
+	switch (mode) {
+	case CLOSE:
+		close(fd);
+		return OK;
+	case RESET_AFTER_SEND:
+		r = send_bytes(fd, out, 1);
+		break;
+	case SHUT_RESET:
+		r = send_bytes(fd, out, 1);
+		if (r == 0)
+			r = shutdown(fd, SHUT_WR);
+		break;
+	case SILENT:
+		/* Hold until the server drops us: that is the success. */
+		r = recv_byte(fd, &in);
+		close(fd);
+		return r == 0 || (r == -1 && errno == ECONNRESET) ? OK : ERROR;
+	default:
+		break;
+	}
+	hard_close(fd);
+	return r == 0 ? OK : ERROR;
+}
+
 /* One connection of the run's mode; adds its latency when it got a reply. */
 static enum result
 one(long i)
@@ -238,7 +327,7 @@ one(long i)
 	unsigned char out[4], in;
 	struct timespec ts;
 	double start = now();
-	int fd, r;
+	int fd;
 	enum result res = OK;
 
 	out[0] = (unsigned char)(i % 256);
@@ -249,29 +338,20 @@ one(long i)
 		return ERROR;
 	switch (mode) {
 	case CLOSE:
-		close(fd);
-		return OK;
 	case RESET:
-		hard_close(fd);
-		return OK;
 	case RESET_AFTER_SEND:
-		r = send_bytes(fd, out, 1);
-		hard_close(fd);
-		return r == 0 ? OK : ERROR;
 	case SHUT_RESET:
-		r = send_bytes(fd, out, 1);
-		if (r == 0)
-			r = shutdown(fd, SHUT_WR);
-		hard_close(fd);
-		return r == 0 ? OK : ERROR;
+	case SILENT:
+		return no_reply(fd, out);
 	case TRICKLE:
 	case FULL:
 		return after_full(fd, out[0]);
-	case SILENT:
-		/* Hold until the server drops us: that is the success. */
-		r = recv_byte(fd, &in);
-		close(fd);
-		return r == 0 || (r == -1 && errno == ECONNRESET) ? OK : ERROR;
+	case LINE:
+	case BIG:
+	case HOLD:
+		if ((res = as_nc(fd, out[0])) == OK)
+			add_latency(start);
+		return res;
 	case SLOW:
 		ts.tv_sec = delay_ms / 1000;
 		ts.tv_nsec = delay_ms % 1000 * 1000000L;
@@ -328,31 +408,47 @@ percentile(int p)
 	return latency[(nlatency - 1) * p / 100];
 }
 
-int
-main(int argc, char *argv[])
+/* Start conc workers and wait for them all; -1 if none would start. */
+static int
+run_threads(pthread_t *threads, long conc)
 {
-	struct addrinfo hints;
 	pthread_attr_t attr;
-	pthread_t *threads;
-	const char *host = "127.0.0.1";
-	long conc = 1, secs = 60, i, started;
-	double t0, elapsed;
-	int ch, gai;
-	size_t m;
+	long i, started;
 
-	while ((ch = getopt(argc, argv, "c:n:T:m:d:")) != -1) {
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
+	for (started = 0; started < conc; started++)
+		if (pthread_create(&threads[started], &attr, worker, NULL) != 0)
+			break;
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	return started == 0 ? -1 : 0;
+}
+
+/* The options, into the globals; returns how many arguments they took. */
+static int
+parse_options(int argc, char *argv[], long *conc, long *secs)
+{
+	size_t m;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:n:T:m:d:s:")) != -1) {
 		switch (ch) {
 		case 'c':
-			conc = parse_number(optarg, 1, 4096);
+			*conc = parse_number(optarg, 1, 4096);
 			break;
 		case 'n':
 			total = parse_number(optarg, 1, 100000000);
 			break;
 		case 'T':
-			secs = parse_number(optarg, 1, 3600);
+			*secs = parse_number(optarg, 1, 3600);
 			break;
 		case 'd':
 			delay_ms = parse_number(optarg, 0, 3600000);
+			break;
+		case 's':
+			size = parse_number(optarg, 0, 100000000);
 			break;
 		case 'm':
 			for (m = 0; m < sizeof mode_names / sizeof *mode_names; m++)
@@ -366,6 +462,20 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
+	return optind;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct addrinfo hints;
+	pthread_t *threads;
+	const char *host = "127.0.0.1";
+	long conc = 1, secs = 60;
+	double t0, elapsed;
+	int gai;
+
+	optind = parse_options(argc, argv, &conc, &secs);
 	argc -= optind;
 	argv += optind;
 	if (argc == 2)
@@ -393,21 +503,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "load: out of memory\n");
 		return 1;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
-
 	t0 = now();
 	deadline = t0 + (double)secs;
-	for (started = 0; started < conc; started++)
-		if (pthread_create(&threads[started], &attr, worker, NULL) != 0)
-			break;
-	if (started == 0) {
+	if (run_threads(threads, conc) == -1) {
 		fprintf(stderr, "load: cannot start threads\n");
 		free(threads);
 		return 1;
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
 	elapsed = now() - t0;
 
 	qsort(latency, (size_t)nlatency, sizeof *latency, cmp_long);
