@@ -144,14 +144,10 @@ prereq_PROC() {
 prereq_NETNS() {
 	unshare --net true 2>/dev/null
 }
-# The name echo-test resolves to ::1 and 127.0.0.1 (see two_addresses).
+# echo-test and localhost can resolve to ::1 and 127.0.0.1 (two_addresses).
 prereq_TWO_ADDRESSES() {
 	two_addresses getent ahosts echo-test >"$tmp/two" 2>/dev/null &&
 	grep -q '^::1 ' "$tmp/two" && grep -q '^127\.0\.0\.1 ' "$tmp/two"
-}
-# localhost resolves to ::1 too (in /etc/hosts).
-prereq_LOCALHOST6() {
-	getent ahosts localhost 2>/dev/null | grep -q '^::1 '
 }
 # A process without the right to bind ports under 1024: this user if not
 # root, else nobody (see as_nobody); and the host keeps those ports
@@ -169,10 +165,12 @@ as_nobody() {
 	    echo setpriv --reuid=65534 --regid=65534 --clear-groups
 }
 
-# two_addresses CMD [ARGS]: run CMD where the name echo-test has two
-# addresses, ::1 and 127.0.0.1 (a private /etc/hosts in a mount namespace).
+# two_addresses CMD [ARGS]: run CMD where the names echo-test and
+# localhost have two addresses, ::1 and 127.0.0.1 (a private /etc/hosts
+# in a mount namespace; many hosts give localhost 127.0.0.1 alone).
 two_addresses() {
-	printf '::1 echo-test\n127.0.0.1 echo-test\n' >"$tmp/hosts"
+	printf '%s\n' '::1 echo-test localhost' '127.0.0.1 echo-test localhost' \
+	    >"$tmp/hosts"
 	unshare --mount sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
 	    "$tmp/hosts" "$@"
 }

@@ -50,8 +50,8 @@ t '-b ::1 answers on ::1 and not on 127.0.0.1' '
 	exits_with 1 "no server is listening" "$bin/client" 127.0.0.1 $port
 '
 
-t LOCALHOST6 'the client finds a ::1-only server through localhost' '
-	"$bin/client" localhost $port
+t TWO_ADDRESSES 'the client finds a ::1-only server through localhost (::1 and 127.0.0.1)' '
+	two_addresses "$bin/client" localhost $port
 '
 
 t TWO_ADDRESSES 'a name with ::1 and 127.0.0.1: the client tries both, ::1 answers' '
