@@ -106,7 +106,7 @@ package_of() {
 	systemd-nspawn) echo systemd-container ;;
 	ip | ss) echo iproute2 ;;
 	musl-gcc) echo musl-tools ;;
-	setpriv | unshare | mount) echo util-linux ;;
+	setpriv | unshare) echo util-linux ;;
 	getent) echo libc-bin ;;
 	*) echo "$1" ;;	# ncat, busybox, socat, python3, strace, ...
 	esac
@@ -139,8 +139,8 @@ prereq_NOTROOT() {
 prereq_PROC() {
 	[ -d /proc/self/fd ]
 }
-# A network namespace of the test's own (root, or user namespaces, and
-# unshare); loopback in it is brought up with ip, a prerequisite apart.
+# A network namespace of the test's own (root and unshare); loopback in
+# it is brought up with ip, a prerequisite of its own.
 prereq_NETNS() {
 	unshare --net true 2>/dev/null
 }

@@ -17,6 +17,9 @@
  * more in 16 KiB writes, then half-close), hold (the same, then it keeps
  * its side open -d ms after the server's EOF).  Prints one line; exits 1
  * if any connection went wrong or missed the deadline, 2 on usage errors.
+ * listen is a server instead, on host and port (0: any): it prints
+ * "load: listening on HOST port N", takes one connection, never answers,
+ * and copies what it receives to stdout until EOF or the deadline.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -41,10 +44,10 @@
 #include <unistd.h>
 
 enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW,
-    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD };
+    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD, LISTEN };
 static const char *mode_names[] = { "good", "silent", "close", "reset",
     "reset-after-send", "extra", "slow", "shut-reset", "trickle", "full",
-    "line", "big", "hold" };
+    "line", "big", "hold", "listen" };
 
 enum result { OK, WRONG, ERROR };
 
@@ -408,6 +411,51 @@ percentile(int p)
 	return latency[(nlatency - 1) * p / 100];
 }
 
+/*
+ * listen: a server that never answers, for the client's tests.  What the
+ * client sent, byte for byte, follows the listening line on stdout.
+ */
+static int
+listen_once(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	char buf[512], host[64], port[16];
+	int lfd, fd, on = 1;
+	ssize_t r;
+
+	if ((lfd = socket(target->ai_family, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    bind(lfd, target->ai_addr, target->ai_addrlen) == -1 ||
+	    listen(lfd, 1) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&sa, len, host, sizeof host,
+	    port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return -1;
+	printf("load: listening on %s port %s\n", host, port);
+	fflush(stdout);
+	if (wait_for(lfd, POLLIN) == -1 || (fd = accept(lfd, NULL, NULL)) == -1)
+		return -1;
+	while (wait_for(fd, POLLIN) == 0 && (r = read(fd, buf, sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)r, stdout);
+	close(fd);
+	close(lfd);
+	return fflush(stdout) == EOF ? -1 : 0;
+}
+
+/* The target of the run, into target; 0, or getaddrinfo's error. */
+static int
+resolve(const char *host, const char *port)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	return getaddrinfo(host, port, &hints, &target);
+}
+
 /* Start conc workers and wait for them all; -1 if none would start. */
 static int
 run_threads(pthread_t *threads, long conc)
@@ -468,7 +516,6 @@ parse_options(int argc, char *argv[], long *conc, long *secs)
 int
 main(int argc, char *argv[])
 {
-	struct addrinfo hints;
 	pthread_t *threads;
 	const char *host = "127.0.0.1";
 	long conc = 1, secs = 60;
@@ -482,20 +529,23 @@ main(int argc, char *argv[])
 		host = *argv++;
 	else if (argc != 1)
 		usage();
-	parse_number(argv[0], 1, 65535);
+	parse_number(argv[0], mode == LISTEN ? 0 : 1, 65535);
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
 	alarm((unsigned)secs + 5);	/* should every poll bound fail */
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((gai = getaddrinfo(host, argv[0], &hints, &target)) != 0) {
+	if ((gai = resolve(host, argv[0])) != 0) {
 		fprintf(stderr, "load: %s: %s\n", host, gai_strerror(gai));
 		return 1;
 	}
+	deadline = now() + (double)secs;
+	if (mode == LISTEN && listen_once() == -1) {
+		fprintf(stderr, "load: listen: %s\n", strerror(errno));
+		return 1;
+	}
+	if (mode == LISTEN)
+		return 0;
 	if (conc > total)
 		conc = total;
 	if ((latency = calloc((size_t)total, sizeof *latency)) == NULL ||

@@ -121,15 +121,13 @@ t ip,NETNS 'where IPv6 sockets default to IPv6-only, both 127.0.0.1 and ::1 answ
 	"
 '
 
-# nc -l plays a server that never answers and keeps what it receives.
-when nc,ss 'free_port && start_bg got timeout 10 nc -l 127.0.0.1 $port'
-t nc,ss 'the client started with stderr closed: its message stays out of the socket' '
-	i=0
-	while [ $i -lt 100 ] && ! ss -Htln "sport = :$port" | grep -q .; do
-		sleep 0.05; i=$((i + 1))
-	done
-	! "$bin/client" -t 1 127.0.0.1 $port 2>&- && sleep 0.2 &&
-	kill $pid; wait $pid; od -c got.out; printf r >want; diff -u want got.out
+# load -m listen plays a server that never answers and keeps what it
+# receives, after its listening line.
+start got "$bin/tests/load" -m listen -T 10 127.0.0.1 0
+t 'the client started with stderr closed: its message stays out of the socket' '
+	! "$bin/client" -t 1 127.0.0.1 $port 2>&- && wait $pid &&
+	tail -n +2 got.out >sent && od -c sent && printf r >want &&
+	diff -u want sent
 '
 
 start fake "$bin/tests/fake" -m silent
