@@ -20,6 +20,10 @@
  * listen is a server instead, on host and port (0: any): it prints
  * "load: listening on HOST port N", takes one connection, never answers,
  * and copies what it receives to stdout until EOF or the deadline.
+ * activate plays systemd: load -m activate host port program [arg ...]
+ * listens on host and port, makes the socket non-blocking (as systemd's
+ * NonBlocking=yes), and execs program with it as fd 3, LISTEN_PID and
+ * LISTEN_FDS set.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -44,10 +48,10 @@
 #include <unistd.h>
 
 enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW,
-    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD, LISTEN };
+    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD, LISTEN, ACTIVATE };
 static const char *mode_names[] = { "good", "silent", "close", "reset",
     "reset-after-send", "extra", "slow", "shut-reset", "trickle", "full",
-    "line", "big", "hold", "listen" };
+    "line", "big", "hold", "listen", "activate" };
 
 enum result { OK, WRONG, ERROR };
 
@@ -65,7 +69,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: load [-c concurrency] [-n connections] "
-	    "[-T seconds] [-m mode] [-d ms] [-s bytes] [host] port\n");
+	    "[-T seconds] [-m mode] [-d ms] [-s bytes] [host] port\n"
+	    "       load -m activate host port program [arg ...]\n");
 	exit(2);
 }
 
@@ -411,36 +416,16 @@ percentile(int p)
 	return latency[(nlatency - 1) * p / 100];
 }
 
-/*
- * listen: a server that never answers, for the client's tests.  What the
- * client sent, byte for byte, follows the listening line on stdout.
- */
-static int
-listen_once(void)
+/* The one line of the run's counts and latencies. */
+static void
+report(double elapsed)
 {
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof sa;
-	char buf[512], host[64], port[16];
-	int lfd, fd, on = 1;
-	ssize_t r;
-
-	if ((lfd = socket(target->ai_family, SOCK_STREAM, 0)) == -1 ||
-	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
-	    bind(lfd, target->ai_addr, target->ai_addrlen) == -1 ||
-	    listen(lfd, 1) == -1 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &len) == -1 ||
-	    getnameinfo((struct sockaddr *)&sa, len, host, sizeof host,
-	    port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		return -1;
-	printf("load: listening on %s port %s\n", host, port);
-	fflush(stdout);
-	if (wait_for(lfd, POLLIN) == -1 || (fd = accept(lfd, NULL, NULL)) == -1)
-		return -1;
-	while (wait_for(fd, POLLIN) == 0 && (r = read(fd, buf, sizeof buf)) > 0)
-		fwrite(buf, 1, (size_t)r, stdout);
-	close(fd);
-	close(lfd);
-	return fflush(stdout) == EOF ? -1 : 0;
+	qsort(latency, (size_t)nlatency, sizeof *latency, cmp_long);
+	printf("mode %s connections %ld ok %ld wrong %ld errors %ld "
+	    "seconds %.3f conn/s %.0f p50_us %ld p99_us %ld max_us %ld\n",
+	    mode_names[mode], next, counts[OK], counts[WRONG], counts[ERROR],
+	    elapsed, (double)next / elapsed, percentile(50), percentile(99),
+	    nlatency ? latency[nlatency - 1] : 0L);
 }
 
 /* The target of the run, into target; 0, or getaddrinfo's error. */
@@ -454,6 +439,77 @@ resolve(const char *host, const char *port)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	return getaddrinfo(host, port, &hints, &target);
+}
+
+/* A listening socket on target, or -1. */
+static int
+listen_on_target(void)
+{
+	int fd, on = 1;
+
+	if ((fd = socket(target->ai_family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    bind(fd, target->ai_addr, target->ai_addrlen) == -1 ||
+	    listen(fd, 16) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * activate: exec argv (a program and its arguments) with a non-blocking
+ * listening socket on target as fd 3, as systemd passes it; -1 if not.
+ */
+static int
+activate(char *argv[])
+{
+	char pid[32];
+	int fd;
+
+	if ((fd = listen_on_target()) == -1 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    (fd != 3 && (dup2(fd, 3) == -1 || close(fd) == -1)))
+		return -1;
+	snprintf(pid, sizeof pid, "%ld", (long)getpid());
+	if (setenv("LISTEN_PID", pid, 1) == -1 ||
+	    setenv("LISTEN_FDS", "1", 1) == -1)
+		return -1;
+	/* The program gets none of load's alarm and ignored SIGPIPE. */
+	alarm(0);
+	signal(SIGPIPE, SIG_DFL);
+	execv(argv[0], argv);
+	return -1;
+}
+
+/*
+ * listen: a server that never answers, for the client's tests.  What the
+ * client sent, byte for byte, follows the listening line on stdout.
+ */
+static int
+listen_once(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	char buf[512], host[64], port[16];
+	int lfd, fd;
+	ssize_t r;
+
+	if ((lfd = listen_on_target()) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&sa, len, host, sizeof host,
+	    port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return -1;
+	printf("load: listening on %s port %s\n", host, port);
+	fflush(stdout);
+	if (wait_for(lfd, POLLIN) == -1 || (fd = accept(lfd, NULL, NULL)) == -1)
+		return -1;
+	while (wait_for(fd, POLLIN) == 0 && (r = read(fd, buf, sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)r, stdout);
+	close(fd);
+	close(lfd);
+	return fflush(stdout) == EOF ? -1 : 0;
 }
 
 /* Start conc workers and wait for them all; -1 if none would start. */
@@ -525,11 +581,13 @@ main(int argc, char *argv[])
 	optind = parse_options(argc, argv, &conc, &secs);
 	argc -= optind;
 	argv += optind;
-	if (argc == 2)
-		host = *argv++;
-	else if (argc != 1)
+	if (mode == ACTIVATE ? argc < 3 : argc != 1 && argc != 2)
 		usage();
-	parse_number(argv[0], mode == LISTEN ? 0 : 1, 65535);
+	if (argc >= 2)
+		host = *argv++;
+	/* A server may take port 0; a client needs a real one. */
+	parse_number(argv[0], mode == LISTEN || mode == ACTIVATE ? 0 : 1,
+	    65535);
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
@@ -540,8 +598,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	deadline = now() + (double)secs;
-	if (mode == LISTEN && listen_once() == -1) {
-		fprintf(stderr, "load: listen: %s\n", strerror(errno));
+	/* activate returns only when it failed: it execs the program. */
+	if ((mode == ACTIVATE && activate(argv + 1) == -1) ||
+	    (mode == LISTEN && listen_once() == -1)) {
+		fprintf(stderr, "load: %s: %s\n", mode_names[mode],
+		    strerror(errno));
 		return 1;
 	}
 	if (mode == LISTEN)
@@ -562,12 +623,7 @@ main(int argc, char *argv[])
 	}
 	elapsed = now() - t0;
 
-	qsort(latency, (size_t)nlatency, sizeof *latency, cmp_long);
-	printf("mode %s connections %ld ok %ld wrong %ld errors %ld "
-	    "seconds %.3f conn/s %.0f p50_us %ld p99_us %ld max_us %ld\n",
-	    mode_names[mode], next, counts[OK], counts[WRONG], counts[ERROR],
-	    elapsed, (double)next / elapsed, percentile(50), percentile(99),
-	    nlatency ? latency[nlatency - 1] : 0L);
+	report(elapsed);
 	freeaddrinfo(target);
 	free(latency);
 	free(threads);

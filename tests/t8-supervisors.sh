@@ -154,29 +154,20 @@ t 'an inherited socket with a port or -b: usage error' '
 '
 
 # A listening socket passed non-blocking (systemd's NonBlocking=yes):
-# python3 plays systemd, since no shell tool can make one.
-cat >"$tmp/nb.py" <<'EOF_PY'
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[2])))
-s.listen(16)
-s.setblocking(False)
-os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
-os.execv(sys.argv[1], [sys.argv[1], "-q"])
-EOF_PY
-when python3 'free_port && start nb python3 "$tmp/nb.py" "$bin/server" $port'
+# load -m activate plays systemd.
+start nb "$bin/tests/load" -m activate 127.0.0.1 0 "$bin/server" -q
 
-t python3,PROC 'a listening socket passed non-blocking: served, and accept blocks' '
+t PROC 'a listening socket passed non-blocking: served, and accept blocks' '
 	# Left non-blocking, accept would fail with EAGAIN in a busy loop.
 	"$bin/client" 127.0.0.1 $port && sleep 1 &&
 	ticks=$(awk "{ print \$14 + \$15 }" /proc/$pid/stat) &&
 	echo "CPU time after a second idle: $ticks ticks" &&
 	[ "$ticks" -lt 20 ]
 '
-when python3 'stop $pid >/dev/null'
+
+t 'a listening socket passed non-blocking: served, and SIGTERM stops it' '
+	"$bin/client" 127.0.0.1 $port && stop $pid
+'
 
 t 'LISTEN_PID of another process: not ours, the server opens its own' '
 	start other env LISTEN_PID=1 LISTEN_FDS=1 "$bin/server" -b 127.0.0.1 0 &&
