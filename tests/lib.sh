@@ -262,6 +262,21 @@ stop() {
 	wait "$1"
 }
 
+# exit_of PID: wait up to 5 s for PID to exit by itself, SIGKILL if it
+# has not; its status, as stop gives it.
+exit_of() {
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "process $1 still running after 5 s"
+		kill -9 "$1"
+	fi
+	wait "$1"
+}
+
 # alive PID: the process is still running.
 alive() {
 	kill -0 "$1" 2>/dev/null || { echo "process $1 has died"; return 1; }

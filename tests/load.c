@@ -23,7 +23,9 @@
  * activate plays systemd: load -m activate host port program [arg ...]
  * listens on host and port, makes the socket non-blocking (as systemd's
  * NonBlocking=yes), and execs program with it as fd 3, LISTEN_PID and
- * LISTEN_FDS set.
+ * LISTEN_FDS set.  inetd (the same arguments) plays inetd for one
+ * connection: it prints the listening line, accepts, and execs program
+ * with the connection as fds 0 and 1.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -47,11 +49,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The clients, then the servers (from LISTEN), of which the last exec. */
 enum mode { GOOD, SILENT, CLOSE, RESET, RESET_AFTER_SEND, EXTRA, SLOW,
-    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD, LISTEN, ACTIVATE };
+    SHUT_RESET, TRICKLE, FULL, LINE, BIG, HOLD, LISTEN, ACTIVATE, INETD };
 static const char *mode_names[] = { "good", "silent", "close", "reset",
     "reset-after-send", "extra", "slow", "shut-reset", "trickle", "full",
-    "line", "big", "hold", "listen", "activate" };
+    "line", "big", "hold", "listen", "activate", "inetd" };
+#define NMODES (sizeof mode_names / sizeof *mode_names)
 
 enum result { OK, WRONG, ERROR };
 
@@ -70,7 +74,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: load [-c concurrency] [-n connections] "
 	    "[-T seconds] [-m mode] [-d ms] [-s bytes] [host] port\n"
-	    "       load -m activate host port program [arg ...]\n");
+	    "       load -m activate|inetd host port program [arg ...]\n");
 	exit(2);
 }
 
@@ -458,23 +462,48 @@ listen_on_target(void)
 	return fd;
 }
 
+/* Print "load: listening on HOST port N" for the socket fd; -1 if not. */
+static int
+print_listening(int fd)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	char host[64], port[16];
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&sa, len, host, sizeof host,
+	    port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return -1;
+	printf("load: listening on %s port %s\n", host, port);
+	return fflush(stdout) == EOF ? -1 : 0;
+}
+
 /*
  * activate: exec argv (a program and its arguments) with a non-blocking
- * listening socket on target as fd 3, as systemd passes it; -1 if not.
+ * listening socket on target as fd 3, as systemd passes it; inetd: with
+ * one connection as fds 0 and 1.  Only a failure returns: -1.
  */
 static int
-activate(char *argv[])
+supervise(char *argv[])
 {
 	char pid[32];
-	int fd;
+	int fd, in = 3;
 
-	if ((fd = listen_on_target()) == -1 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
-	    (fd != 3 && (dup2(fd, 3) == -1 || close(fd) == -1)))
+	if ((fd = listen_on_target()) == -1)
+		return -1;
+	if (mode == INETD && (print_listening(fd) == -1 ||
+	    wait_for(fd, POLLIN) == -1 || (fd = accept(fd, NULL, NULL)) == -1 ||
+	    dup2(fd, 1) == -1))
+		return -1;
+	if (mode == INETD)
+		in = 0;
+	else if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		return -1;
+	if (fd != in && (dup2(fd, in) == -1 || close(fd) == -1))
 		return -1;
 	snprintf(pid, sizeof pid, "%ld", (long)getpid());
-	if (setenv("LISTEN_PID", pid, 1) == -1 ||
-	    setenv("LISTEN_FDS", "1", 1) == -1)
+	if (mode == ACTIVATE && (setenv("LISTEN_PID", pid, 1) == -1 ||
+	    setenv("LISTEN_FDS", "1", 1) == -1))
 		return -1;
 	/* The program gets none of load's alarm and ignored SIGPIPE. */
 	alarm(0);
@@ -490,19 +519,12 @@ activate(char *argv[])
 static int
 listen_once(void)
 {
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof sa;
-	char buf[512], host[64], port[16];
+	char buf[512];
 	int lfd, fd;
 	ssize_t r;
 
-	if ((lfd = listen_on_target()) == -1 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &len) == -1 ||
-	    getnameinfo((struct sockaddr *)&sa, len, host, sizeof host,
-	    port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	if ((lfd = listen_on_target()) == -1 || print_listening(lfd) == -1)
 		return -1;
-	printf("load: listening on %s port %s\n", host, port);
-	fflush(stdout);
 	if (wait_for(lfd, POLLIN) == -1 || (fd = accept(lfd, NULL, NULL)) == -1)
 		return -1;
 	while (wait_for(fd, POLLIN) == 0 && (r = read(fd, buf, sizeof buf)) > 0)
@@ -555,10 +577,10 @@ parse_options(int argc, char *argv[], long *conc, long *secs)
 			size = parse_number(optarg, 0, 100000000);
 			break;
 		case 'm':
-			for (m = 0; m < sizeof mode_names / sizeof *mode_names; m++)
+			for (m = 0; m < NMODES; m++)
 				if (strcmp(optarg, mode_names[m]) == 0)
 					break;
-			if (m == sizeof mode_names / sizeof *mode_names)
+			if (m == NMODES)
 				usage();
 			mode = (enum mode)m;
 			break;
@@ -581,13 +603,12 @@ main(int argc, char *argv[])
 	optind = parse_options(argc, argv, &conc, &secs);
 	argc -= optind;
 	argv += optind;
-	if (mode == ACTIVATE ? argc < 3 : argc != 1 && argc != 2)
+	if (mode >= ACTIVATE ? argc < 3 : argc != 1 && argc != 2)
 		usage();
 	if (argc >= 2)
 		host = *argv++;
 	/* A server may take port 0; a client needs a real one. */
-	parse_number(argv[0], mode == LISTEN || mode == ACTIVATE ? 0 : 1,
-	    65535);
+	parse_number(argv[0], mode >= LISTEN ? 0 : 1, 65535);
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
@@ -598,8 +619,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	deadline = now() + (double)secs;
-	/* activate returns only when it failed: it execs the program. */
-	if ((mode == ACTIVATE && activate(argv + 1) == -1) ||
+	/* supervise returns only when it failed: it execs the program. */
+	if ((mode >= ACTIVATE && supervise(argv + 1) == -1) ||
 	    (mode == LISTEN && listen_once() == -1)) {
 		fprintf(stderr, "load: %s: %s\n", mode_names[mode],
 		    strerror(errno));

@@ -9,6 +9,68 @@ t '-i on a terminal or file (fd 0 not a socket): exit 1, saying so' '
 	    "$bin/server" -i
 '
 
+# load -m inetd plays inetd for one connection: fds 0 and 1 are it.
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+t '-i with the connection on fds 0 and 1: one byte back, a log line, exit 0' '
+	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
+	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: \\\\x00 -> \\\\x01\$"
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+t '-i: a client that sends 2,000 bytes gets its reply, and exit 0' '
+	"$bin/tests/load" -m big -s 2000 -n 1 -T 10 127.0.0.1 $port && exit_of $pid
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+t '-i: a client that closes without sending: logged, exit 1' '
+	"$bin/tests/load" -m close -n 1 -T 10 127.0.0.1 $port
+	exit_of $pid; st=$?
+	echo "exit $st"; [ $st -eq 1 ] &&
+	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: closed without sending\$"
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -t 1
+t '-i -t 1: a silent client is dropped, logged as timed out, exit 1' '
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >silent.out
+	st=$?
+	exit_of $pid; code=$?
+	cat silent.out; echo "exit $code"
+	[ $st -eq 0 ] && [ $code -eq 1 ] &&
+	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -q
+t '-i -q: the reply, and no log line' '
+	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
+	! grep "port [0-9]*:" inetd.err
+'
+
+# inetd and xinetd give the connection on fd 2 as well.
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" -c \
+    'exec "$0" -i 2>&1' "$bin/server"
+t '-i with fd 2 the connection too (inetd): the client gets one byte only' '
+	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid
+'
+
+# -i forgotten: the server must not take the connection for a terminal,
+# print its listening line into it and listen on 29008.
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" -c \
+    'exec "$0" 2>&1' "$bin/server"
+t 'a connection on fds 0 to 2 without -i: exit 2, not a byte into it' '
+	# A silent client: EOF (or a reset) with no byte before it passes.
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port; st=$?
+	exit_of $pid; code=$?
+	echo "exit $code"; [ $st -eq 0 ] && [ $code -eq 2 ]
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server"
+t 'a connection on fds 0 and 1 without -i: exit 2, saying to add -i' '
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port; st=$?
+	exit_of $pid; code=$?
+	echo "exit $code"; cat inetd.err; [ $st -eq 0 ] && [ $code -eq 2 ] &&
+	grep -q "^server: standard input is a TCP connection: run server -i" inetd.err
+'
+
 # Five clients connect and say nothing; meanwhile 20 good ones are each
 # answered within half a second.
 idle_do_not_delay() {
@@ -67,7 +129,7 @@ when $SA 'stop $pid >/dev/null'
 when $SA 'free_port && supervise saq $SA -l 127.0.0.1:$port \
     --inetd -a "$bin/server" -i -q'
 
-t $SA '-i -q: the reply, and no log line' '
+t $SA '-i -q under systemd-socket-activate: the reply, and no log line' '
 	nc_reply && wait_line saq.err "died with code 0" &&
 	! grep "port [0-9]*:" saq.err
 '
@@ -77,7 +139,7 @@ when $SA 'stop $pid >/dev/null'
 when $SA 'free_port && supervise sa2 $SA -l 127.0.0.1:$port \
     --inetd -a sh -c "exec \"\$0\" -i 2>&1" "$bin/server"'
 
-t $SA '-i with fd 2 the connection too (inetd): the client gets one byte only' '
+t $SA 'under systemd-socket-activate, fd 2 the connection too: one byte only' '
 	nc_reply 2
 '
 when $SA 'stop $pid >/dev/null'
