@@ -1,7 +1,8 @@
-# Under supervisors: -i (inetd mode) under systemd-socket-activate,
-# tcpserver and socat, and systemd socket activation (Accept=no); the
-# README's one-liners, on IPv4 and IPv6 at once.  Each test names the
-# supervisor it needs, and is skipped when it is not installed.
+# Under supervisors: -i (inetd mode) with tests/load playing inetd, then
+# under systemd-socket-activate, tcpserver and socat; systemd socket
+# activation (Accept=no), by hand and by load; the README's one-liners,
+# on IPv4 and IPv6 at once.  Each test names the supervisor it needs, and
+# is skipped when it is not installed.
 # SPDX-License-Identifier: Unlicense
 
 t '-i on a terminal or file (fd 0 not a socket): exit 1, saying so' '
