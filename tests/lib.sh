@@ -1,10 +1,15 @@
 # lib.sh: helpers for the test suite, sourced by run.sh.  POSIX sh.
+# SPDX-License-Identifier: Unlicense
 #
 # A test is a sentence and a list of commands joined by &&:
 #	t 'the client gets its reply' '
 #		"$top/client" 127.0.0.1 $port >out && grep -q "server: s" out
 #	'
 # It passes when the commands exit 0.  Its output is shown only on failure.
+# A test that needs more than a C compiler, make and the base utilities
+# (coreutils, util-linux, grep, sed, awk, find, getent) names what it
+# needs first: t socat 'under socat ...' '...'.  Setup outside a test
+# that needs a tool runs through when: when socat 'supervise ...'.
 
 # The programs under test: this checkout's, or a build elsewhere (BIN=dir),
 # such as the sanitizer build of make check.
@@ -101,7 +106,9 @@ package_of() {
 	systemd-nspawn) echo systemd-container ;;
 	ip | ss) echo iproute2 ;;
 	musl-gcc) echo musl-tools ;;
-	*) echo "$1" ;;
+	setpriv | unshare) echo util-linux ;;
+	getent) echo libc-bin ;;
+	*) echo "$1" ;;	# ncat, busybox, socat, python3, strace, ...
 	esac
 }
 
@@ -114,6 +121,14 @@ missing_summary() {
 	echo "# skipped for want of: ${tools% }; to run them: apt-get install ${pkgs% }"
 }
 
+# when PREREQS COMMANDS: the setup of tests that need PREREQS, run (in
+# this shell, so that $pid and $port stay set) only when they are there.
+# The tests themselves say what was missing.
+when() {
+	[ -z "$(lacking "$1")" ] || return 0
+	eval "$2"
+}
+
 # The conditions a test may need, in upper case.
 prereq_ROOT() {
 	[ "$(id -u)" -eq 0 ]
@@ -124,9 +139,47 @@ prereq_NOTROOT() {
 prereq_PROC() {
 	[ -d /proc/self/fd ]
 }
-# A network namespace of the test's own, with loopback up.
+# A network namespace of the test's own (root and unshare); loopback in
+# it is brought up with ip, a prerequisite of its own.
 prereq_NETNS() {
-	have ip && unshare --net sh -c 'ip link set lo up' 2>/dev/null
+	unshare --net true 2>/dev/null
+}
+# echo-test and localhost can resolve to ::1 and 127.0.0.1 (two_addresses).
+prereq_TWO_ADDRESSES() {
+	two_addresses getent ahosts echo-test >"$tmp/two" 2>/dev/null &&
+	grep -q '^::1 ' "$tmp/two" && grep -q '^127\.0\.0\.1 ' "$tmp/two"
+}
+# A process without the right to bind ports under 1024: this user if not
+# root, else nobody (see as_nobody); and the host keeps those ports
+# privileged (ip_unprivileged_port_start is 0 in some containers).
+prereq_UNPRIVILEGED() {
+	first=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null)
+	[ "${first:-1024}" -gt 1 ] && $(as_nobody) true 2>/dev/null
+}
+
+# as_nobody: the words that run a command unprivileged, for root:
+# setpriv (util-linux) to nobody, which drops every capability with the
+# uid; nothing for another user.  Unquoted: $(as_nobody) CMD [ARGS].
+as_nobody() {
+	[ "$(id -u)" -ne 0 ] ||
+	    echo setpriv --reuid=65534 --regid=65534 --clear-groups
+}
+
+# two_addresses CMD [ARGS]: run CMD where the names echo-test and
+# localhost have two addresses, ::1 and 127.0.0.1 (a private /etc/hosts
+# in a mount namespace; many hosts give localhost 127.0.0.1 alone).
+two_addresses() {
+	printf '%s\n' '::1 echo-test localhost' '127.0.0.1 echo-test localhost' \
+	    >"$tmp/hosts"
+	unshare --mount sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' \
+	    "$tmp/hosts" "$@"
+}
+
+# ns_v6only CMD [ARGS]: run CMD in a network namespace of its own with only
+# loopback up and net.ipv6.bindv6only=1 (as OpenBSD, or some Linux hosts).
+ns_v6only() {
+	unshare --net sh -c 'ip link set lo up &&
+	    echo 1 >/proc/sys/net/ipv6/bindv6only && exec "$@"' sh "$@"
 }
 
 # skip WHAT WHY: a test this host cannot run, counted apart.
@@ -183,6 +236,16 @@ start() {
 	port=$(port_of "$tmp/$name.out")
 }
 
+# start_bg NAME CMD [ARGS]: run CMD in the background, output in
+# $tmp/NAME.out and NAME.err, without waiting for anything; sets $pid.
+start_bg() {
+	name=$1
+	shift
+	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	pids="$pids $pid"
+}
+
 # stop PID [SIGNAL]: SIGTERM (or SIGNAL), then wait up to 5 s for it to
 # exit, SIGKILL if it has not; its status (a child's; 127 for another's).
 stop() {
@@ -194,6 +257,21 @@ stop() {
 	done
 	if kill -0 "$1" 2>/dev/null; then
 		echo "process $1 still running 5 s after SIG${2:-TERM}"
+		kill -9 "$1"
+	fi
+	wait "$1"
+}
+
+# exit_of PID: wait up to 5 s for PID to exit by itself, SIGKILL if it
+# has not; its status, as stop gives it.
+exit_of() {
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "process $1 still running after 5 s"
 		kill -9 "$1"
 	fi
 	wait "$1"

@@ -1,4 +1,5 @@
 # run.sh: run every tests/t*.sh in one shell and count.  POSIX sh.
+# SPDX-License-Identifier: Unlicense
 # Usage: sh tests/run.sh [tests/tN-name.sh ...]
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
 cd "$top" || exit 1

@@ -1,4 +1,5 @@
 # Bad arguments: a usage line on stderr and exit 2, for both programs.
+# SPDX-License-Identifier: Unlicense
 # Each line below is one call's arguments, quoted as in a shell.
 
 while read -r line; do

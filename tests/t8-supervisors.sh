@@ -1,10 +1,75 @@
-# Under supervisors: -i (inetd mode) under systemd-socket-activate,
-# tcpserver and socat, and systemd socket activation (Accept=no).
-# A tool that is not installed skips its tests, saying so.
+# Under supervisors: -i (inetd mode) with tests/load playing inetd, then
+# under systemd-socket-activate, tcpserver and socat; systemd socket
+# activation (Accept=no), by hand and by load; the README's one-liners,
+# on IPv4 and IPv6 at once.  Each test names the supervisor it needs, and
+# is skipped when it is not installed.
+# SPDX-License-Identifier: Unlicense
 
 t '-i on a terminal or file (fd 0 not a socket): exit 1, saying so' '
 	exits_with 1 "^server: -i: standard input is not a connected socket" \
 	    "$bin/server" -i
+'
+
+# load -m inetd plays inetd for one connection: fds 0 and 1 are it.
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+t '-i with the connection on fds 0 and 1: one byte back, a log line, exit 0' '
+	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
+	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: \\\\x00 -> \\\\x01\$"
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+t '-i: a client that sends 2,000 bytes gets its reply, and exit 0' '
+	"$bin/tests/load" -m big -s 2000 -n 1 -T 10 127.0.0.1 $port && exit_of $pid
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+t '-i: a client that closes without sending: logged, exit 1' '
+	"$bin/tests/load" -m close -n 1 -T 10 127.0.0.1 $port
+	exit_of $pid; st=$?
+	echo "exit $st"; [ $st -eq 1 ] &&
+	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: closed without sending\$"
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -t 1
+t '-i -t 1: a silent client is dropped, logged as timed out, exit 1' '
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >silent.out
+	st=$?
+	exit_of $pid; code=$?
+	cat silent.out; echo "exit $code"
+	[ $st -eq 0 ] && [ $code -eq 1 ] &&
+	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -q
+t '-i -q: the reply, and no log line' '
+	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
+	! grep "port [0-9]*:" inetd.err
+'
+
+# inetd and xinetd give the connection on fd 2 as well.
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" -c \
+    'exec "$0" -i 2>&1' "$bin/server"
+t '-i with fd 2 the connection too (inetd): the client gets one byte only' '
+	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid
+'
+
+# -i forgotten: the server must not take the connection for a terminal,
+# print its listening line into it and listen on 29008.
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" -c \
+    'exec "$0" 2>&1' "$bin/server"
+t 'a connection on fds 0 to 2 without -i: exit 2, not a byte into it' '
+	# A silent client: EOF (or a reset) with no byte before it passes.
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port; st=$?
+	exit_of $pid; code=$?
+	echo "exit $code"; [ $st -eq 0 ] && [ $code -eq 2 ]
+'
+
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server"
+t 'a connection on fds 0 and 1 without -i: exit 2, saying to add -i' '
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port; st=$?
+	exit_of $pid; code=$?
+	echo "exit $code"; cat inetd.err; [ $st -eq 0 ] && [ $code -eq 2 ] &&
+	grep -q "^server: standard input is a TCP connection: run server -i" inetd.err
 '
 
 # Five clients connect and say nothing; meanwhile 20 good ones are each
@@ -19,126 +84,111 @@ idle_do_not_delay() {
 	[ $good -eq 0 ] && [ "$(field max_us good.out)" -lt 500000 ]
 }
 
-# The one-byte client as nc plays it: what came back, byte for byte.
+# The one-byte client as nc plays it (r and a newline, then EOF): the
+# reply is exactly one byte.
 nc_reply() {
-	printf "r\n" | timeout 10 nc -N 127.0.0.1 $port >nc.out && printf s >want &&
-	cmp want nc.out
+	"$bin/tests/load" -m line -n "${1:-1}" -T 10 127.0.0.1 $port
 }
 
-if have systemd-socket-activate; then
-	free_port && supervise sa systemd-socket-activate -l 127.0.0.1:$port \
-	    --inetd -a "$bin/server" -i -t 1
+SA=systemd-socket-activate
+when $SA 'free_port && supervise sa $SA -l 127.0.0.1:$port \
+    --inetd -a "$bin/server" -i -t 1'
 
-	t '-i under systemd-socket-activate --inetd: reply, one log line on stderr' '
-		"$bin/client" 127.0.0.1 $port >out &&
-		printf "Reply from server: \047s\047\n" >want && diff -u want out &&
-		wait_line sa.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
-	'
+t $SA '-i under systemd-socket-activate --inetd: reply, one log line on stderr' '
+	"$bin/client" 127.0.0.1 $port >out &&
+	printf "Reply from server: \047s\047\n" >want && diff -u want out &&
+	wait_line sa.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
+'
 
-	t '-i: nc -N sending r and a newline gets s and nothing else, 20 of 20' '
-		i=0 good=0
-		while [ $i -lt 20 ]; do
-			nc_reply && good=$((good + 1))
-			i=$((i + 1))
-		done
-		echo "$good of 20" && [ $good -eq 20 ]
-	'
+t $SA '-i: a client sending r and a newline gets s and nothing else, 20 of 20' '
+	nc_reply 20
+'
 
-	t '-i: a client that sends 2,000 bytes gets its reply' '
-		{ printf a; head -c 2000 /dev/zero; } >big &&
-		r=$(timeout 10 nc -N 127.0.0.1 $port <big) && [ "$r" = b ]
-	'
+t $SA '-i: a client that sends 2,000 bytes gets its reply' '
+	"$bin/tests/load" -m big -s 2000 -n 1 -T 10 127.0.0.1 $port
+'
 
-	t '-i exits 0 when the reply was sent, 1 when the client sent nothing' '
-		! grep -q "died with code 1" sa.err &&
-		grep -q "died with code 0" sa.err &&
-		"$bin/tests/load" -m close -n 1 -T 5 127.0.0.1 $port &&
-		wait_line sa.err "closed without sending" &&
-		wait_line sa.err "died with code 1" &&
-		! grep -q "died with code [^01]" sa.err
-	'
+t $SA '-i exits 0 when the reply was sent, 1 when the client sent nothing' '
+	! grep -q "died with code 1" sa.err &&
+	grep -q "died with code 0" sa.err &&
+	"$bin/tests/load" -m close -n 1 -T 5 127.0.0.1 $port &&
+	wait_line sa.err "closed without sending" &&
+	wait_line sa.err "died with code 1" &&
+	! grep -q "died with code [^01]" sa.err
+'
 
-	t '-i under a supervisor: five idle clients do not delay a good one' '
-		idle_do_not_delay
-	'
+t $SA '-i under a supervisor: five idle clients do not delay a good one' '
+	idle_do_not_delay
+'
 
-	t '-i -t 1: a silent client is dropped after a second, and logged' '
-		"$bin/tests/load" -m silent -n 1 -T 3 127.0.0.1 $port &&
-		wait_line sa.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
-	'
-	stop $pid >/dev/null
+t $SA '-i -t 1: a silent client is dropped after a second, and logged' '
+	"$bin/tests/load" -m silent -n 1 -T 3 127.0.0.1 $port &&
+	wait_line sa.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
+'
+when $SA 'stop $pid >/dev/null'
 
-	free_port && supervise saq systemd-socket-activate -l 127.0.0.1:$port \
-	    --inetd -a "$bin/server" -i -q
+when $SA 'free_port && supervise saq $SA -l 127.0.0.1:$port \
+    --inetd -a "$bin/server" -i -q'
 
-	t '-i -q: the reply, and no log line' '
-		nc_reply && wait_line saq.err "died with code 0" &&
-		! grep "port [0-9]*:" saq.err
-	'
-	stop $pid >/dev/null
+t $SA '-i -q under systemd-socket-activate: the reply, and no log line' '
+	nc_reply && wait_line saq.err "died with code 0" &&
+	! grep "port [0-9]*:" saq.err
+'
+when $SA 'stop $pid >/dev/null'
 
-	# inetd and xinetd give the connection on fd 2 as well.
-	free_port && supervise sa2 systemd-socket-activate -l 127.0.0.1:$port \
-	    --inetd -a sh -c "exec \"\$0\" -i 2>&1" "$bin/server"
+# inetd and xinetd give the connection on fd 2 as well.
+when $SA 'free_port && supervise sa2 $SA -l 127.0.0.1:$port \
+    --inetd -a sh -c "exec \"\$0\" -i 2>&1" "$bin/server"'
 
-	t '-i with fd 2 the connection too (inetd): the client gets one byte only' '
-		nc_reply && nc_reply
-	'
-	stop $pid >/dev/null
+t $SA 'under systemd-socket-activate, fd 2 the connection too: one byte only' '
+	nc_reply 2
+'
+when $SA 'stop $pid >/dev/null'
 
-	# -i forgotten: the server must not take the connection for a
-	# terminal, print its listening line into it and listen on 29008.
-	free_port
-	systemd-socket-activate -l 127.0.0.1:$port --inetd -a "$bin/server" \
-	    >"$tmp/noi.out" 2>"$tmp/noi.err" &
-	pid=$!
-	pids="$pids $pid"
-	t 'under a supervisor without -i: exit 2, saying to add -i, no reply' '
-		wait_line noi.err "^Listening on" &&
-		exits_with 1 "^client: " "$bin/client" -t 2 127.0.0.1 $port &&
-		wait_line noi.err "^server: standard input is a TCP connection: run server -i" &&
-		wait_line noi.err "died with code 2"
-	'
-	stop $pid >/dev/null
+# -i forgotten: the server must not take the connection for a
+# terminal, print its listening line into it and listen on 29008.
+when $SA 'free_port && start_bg noi $SA -l 127.0.0.1:$port --inetd \
+    -a "$bin/server"'
 
-	free_port
-	systemd-socket-activate -l 127.0.0.1:$port --inetd -a \
-	    sh -c "exec \"\$0\" 2>&1" "$bin/server" >"$tmp/noi2.out" 2>"$tmp/noi2.err" &
-	pid=$!
-	pids="$pids $pid"
-	t 'the same with fd 2 the connection too: not a byte into it' '
-		wait_line noi2.err "^Listening on" &&
-		printf "r\n" | timeout 10 nc -N 127.0.0.1 $port >nc.out
-		od -c nc.out; [ ! -s nc.out ] && wait_line noi2.err "died with code 2"
-	'
-	stop $pid >/dev/null
+t $SA 'under a supervisor without -i: exit 2, saying to add -i, no reply' '
+	wait_line noi.err "^Listening on" &&
+	exits_with 1 "^client: " "$bin/client" -t 2 127.0.0.1 $port &&
+	wait_line noi.err "^server: standard input is a TCP connection: run server -i" &&
+	wait_line noi.err "died with code 2"
+'
+when $SA 'stop $pid >/dev/null'
 
-	# Accept=no: systemd-socket-activate execs the server at the first
-	# connection, which the server then accepts on fd 3.
-	free_port && supervise sa3 systemd-socket-activate -l 127.0.0.1:$port \
-	    "$bin/server" -t 2
+when $SA 'free_port && start_bg noi2 $SA -l 127.0.0.1:$port --inetd \
+    -a sh -c "exec \"\$0\" 2>&1" "$bin/server"'
 
-	t 'Accept=no: served on fd 3; the listening line names that port' '
-		grep -q "^server: listening on 127\.0\.0\.1 port $port\$" sa3.out &&
-		wait_line sa3.out "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$" &&
-		nc_reply && stop $pid
-	'
+t $SA 'the same with fd 2 the connection too: not a byte into it' '
+	# A silent client: EOF (or a reset) with no byte before it passes.
+	wait_line noi2.err "^Listening on" &&
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port &&
+	wait_line noi2.err "died with code 2"
+'
+when $SA 'stop $pid >/dev/null'
 
-	free_port
-	systemd-socket-activate -l 127.0.0.1:$port -a "$bin/server" \
-	    >"$tmp/sa4.out" 2>"$tmp/sa4.err" &
-	pid=$!
-	pids="$pids $pid"
-	t 'Accept=yes without -i: exit 1, the message names the fix' '
-		wait_line sa4.err "^Listening on" &&
-		! "$bin/client" -t 2 127.0.0.1 $port &&
-		wait_line sa4.err "^server: fd 3 from systemd is a connection (Accept=yes): run server -i for it, or set Accept=no" &&
-		wait_line sa4.err "died with code 1"
-	'
-	stop $pid >/dev/null
-else
-	skip 'under systemd-socket-activate' 'systemd-socket-activate is not installed'
-fi
+# Accept=no: systemd-socket-activate execs the server at the first
+# connection, which the server then accepts on fd 3.
+when $SA 'free_port && supervise sa3 $SA -l 127.0.0.1:$port \
+    "$bin/server" -t 2'
+
+t $SA 'Accept=no: served on fd 3; the listening line names that port' '
+	grep -q "^server: listening on 127\.0\.0\.1 port $port\$" sa3.out &&
+	wait_line sa3.out "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$" &&
+	nc_reply && stop $pid
+'
+
+when $SA 'free_port && start_bg sa4 $SA -l 127.0.0.1:$port -a "$bin/server"'
+
+t $SA 'Accept=yes without -i: exit 1, the message names the fix' '
+	wait_line sa4.err "^Listening on" &&
+	! "$bin/client" -t 2 127.0.0.1 $port &&
+	wait_line sa4.err "^server: fd 3 from systemd is a connection (Accept=yes): run server -i for it, or set Accept=no" &&
+	wait_line sa4.err "died with code 1"
+'
+when $SA 'stop $pid >/dev/null'
 
 # The protocol by hand: LISTEN_PID is the pid the server will have, as
 # sh execs it; fd 3 is whatever the test gives.
@@ -167,65 +217,86 @@ t 'an inherited socket with a port or -b: usage error' '
 '
 
 # A listening socket passed non-blocking (systemd's NonBlocking=yes):
-# python3 plays systemd, since no shell tool can make one.
-if have python3; then
-	free_port
-	start nb python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[2])))
-s.listen(16)
-s.setblocking(False)
-os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
-os.execv(sys.argv[1], [sys.argv[1], "-q"])
-' "$bin/server" $port
+# load -m activate plays systemd.
+start nb "$bin/tests/load" -m activate 127.0.0.1 0 "$bin/server" -q
 
-	t 'a listening socket passed non-blocking: served, and accept blocks' '
-		# Left non-blocking, accept would fail with EAGAIN in a busy loop.
-		"$bin/client" 127.0.0.1 $port && sleep 1 &&
-		ticks=$(awk "{ print \$14 + \$15 }" /proc/$pid/stat) &&
-		echo "CPU time after a second idle: $ticks ticks" &&
-		[ "$ticks" -lt 20 ] && stop $pid
-	'
-else
-	skip 'a listening socket passed non-blocking' 'python3 is not installed'
-fi
+t PROC 'a listening socket passed non-blocking: served, and accept blocks' '
+	# Left non-blocking, accept would fail with EAGAIN in a busy loop.
+	"$bin/client" 127.0.0.1 $port && sleep 1 &&
+	ticks=$(awk "{ print \$14 + \$15 }" /proc/$pid/stat) &&
+	echo "CPU time after a second idle: $ticks ticks" &&
+	[ "$ticks" -lt 20 ]
+'
+
+t 'a listening socket passed non-blocking: served, and SIGTERM stops it' '
+	"$bin/client" 127.0.0.1 $port && stop $pid
+'
 
 t 'LISTEN_PID of another process: not ours, the server opens its own' '
 	start other env LISTEN_PID=1 LISTEN_FDS=1 "$bin/server" -b 127.0.0.1 0 &&
 	"$bin/client" 127.0.0.1 $port && stop $pid
 '
 
-if have tcpserver; then
-	free_port && supervise tcpserver tcpserver -RHl0 127.0.0.1 $port \
-	    "$bin/server" -i
+when tcpserver 'free_port && supervise tcpserver tcpserver -RHl0 127.0.0.1 $port \
+    "$bin/server" -i'
 
-	t '-i under tcpserver (fd 0 to read, fd 1 to write): reply and log' '
-		nc_reply &&
-		wait_line tcpserver.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
-	'
+t tcpserver '-i under tcpserver (fd 0 to read, fd 1 to write): reply and log' '
+	nc_reply &&
+	wait_line tcpserver.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
+'
 
-	t '-i under tcpserver: five idle clients do not delay a good one' '
-		idle_do_not_delay
-	'
-	stop $pid >/dev/null
-else
-	skip '-i under tcpserver' 'tcpserver (ucspi-tcp) is not installed'
-fi
+t tcpserver '-i under tcpserver: five idle clients do not delay a good one' '
+	idle_do_not_delay
+'
+when tcpserver 'stop $pid >/dev/null'
 
-if have socat; then
-	free_port && supervise socat socat \
-	    TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork \
-	    EXEC:"$bin/server -i",nofork
+when socat 'free_port && supervise socat socat \
+    TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork EXEC:"$bin/server -i",nofork'
 
-	t '-i under socat (fork, EXEC nofork): reply and log' '
-		nc_reply &&
-		wait_line socat.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
-	'
-	stop $pid >/dev/null
-else
-	skip '-i under socat' 'socat is not installed'
-fi
+t socat '-i under socat (fork, EXEC nofork): reply and log' '
+	nc_reply &&
+	wait_line socat.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
+'
+when socat 'stop $pid >/dev/null'
+
+# The README's one-liners serve IPv4 and IPv6 clients on one port, each
+# logged with its own address (an IPv4 client not as ::ffff:127.0.0.1).
+# both_answer LOG: 127.0.0.1 and ::1 get s, and LOG has both lines.
+both_answer() {
+	"$bin/client" 127.0.0.1 $port && "$bin/client" ::1 $port &&
+	wait_line "$1" "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$" &&
+	wait_line "$1" "^::1 port [0-9]*: .r. -> .s.\$"
+}
+
+# ucspi-tcp-ipv6's tcpserver binds 0 as [::] with IPv6-only off (:: it
+# cannot parse: "unable to figure out IP address for ::").
+when tcpserver 'free_port && supervise ts6 tcpserver -RHl0 -b 64 -c 40 \
+    0 $port "$bin/server" -i'
+
+t tcpserver 'one-liner tcpserver ... 0 PORT server -i: 127.0.0.1 and ::1 answer' '
+	both_answer ts6.err
+'
+when tcpserver 'stop $pid >/dev/null'
+
+when socat 'free_port && supervise socat6 socat \
+    TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork,backlog=64,max-children=64 \
+    EXEC:"$bin/server -i",nofork'
+
+t socat 'one-liner socat TCP6-LISTEN:PORT,ipv6only=0: 127.0.0.1 and ::1 answer' '
+	both_answer socat6.err
+'
+when socat 'stop $pid >/dev/null'
+
+when $SA 'free_port && supervise sa6 $SA --inetd -a -l $port "$bin/server" -i'
+
+t $SA 'systemd-socket-activate --inetd -a -l PORT server -i: both answer' '
+	both_answer sa6.err
+'
+when $SA 'stop $pid >/dev/null'
+
+when $SA 'free_port && supervise sa7 $SA -l $port "$bin/server"'
+
+t $SA 'systemd-socket-activate -l PORT server (Accept=no): both answer' '
+	both_answer sa7.out
+'
+when $SA 'stop $pid >/dev/null'

@@ -1,6 +1,7 @@
 # What happens around a daemon: closed or stalled stdio, clients that
 # raise SIGPIPE or trickle, a host that keeps IPv6 sockets IPv6-only,
 # a client stopped and continued.
+# SPDX-License-Identifier: Unlicense
 
 free_port
 "$bin/server" -t 1 -b 127.0.0.1 $port <&- >&- 2>&- &
@@ -8,20 +9,20 @@ pid=$!
 pids="$pids $pid"
 
 t 'started with fds 0, 1 and 2 closed: each client gets its one byte only' '
-	answers $port && i=0 bad=0 &&
-	while [ $i -lt 5 ]; do
-		printf "r\n" | timeout 10 nc -N 127.0.0.1 $port >nc.out
-		printf s | cmp - nc.out || bad=$((bad + 1))
-		i=$((i + 1))
-	done
-	# Where /proc tells: fds 0, 1 and 2 are /dev/null, not sockets.
+	# Were the connection fd 1 or 2, the log line would go into it too.
+	answers $port &&
+	"$bin/tests/load" -m line -n 5 -T 10 127.0.0.1 $port
+'
+
+t PROC 'started with fds 0, 1 and 2 closed: they are /dev/null, not sockets' '
+	bad=0
 	for fd in 0 1 2; do
-		[ -d /proc/$pid/fd ] || break
 		f=$(readlink /proc/$pid/fd/$fd)
 		[ "$f" = /dev/null ] || { echo "fd $fd: $f"; bad=$((bad + 1)); }
 	done
-	od -c nc.out; [ $bad -eq 0 ] && stop $pid
+	[ $bad -eq 0 ]
 '
+stop $pid >/dev/null
 
 # stalled_log CMD [ARGS]: run the server CMD with its log into a pipe
 # whose reader takes the listening line, then reads nothing until the
@@ -104,45 +105,29 @@ t 'a client that trickles after a full buffer is let go after about -t' '
 '
 stop $pid >/dev/null
 
-# ns_v6only CMD: run CMD in a network namespace of its own with only
-# loopback up and net.ipv6.bindv6only=1 (as OpenBSD, or some Linux hosts).
-ns_v6only() {
-	unshare --net sh -c 'ip link set lo up &&
-	    echo 1 >/proc/sys/net/ipv6/bindv6only && exec "$@"' sh "$@"
-}
-if ns_v6only true 2>/dev/null; then
-	t 'where IPv6 sockets default to IPv6-only, both 127.0.0.1 and ::1 answer' '
-		ns_v6only sh -c "
-			\"$bin/server\" -q 0 >ns.out &
-			s=\$!
-			i=0
-			while [ \$i -lt 100 ] && ! grep -q listening ns.out; do
-				sleep 0.05; i=\$((i + 1))
-			done
-			p=\$(sed -n \"s/.* port //p\" ns.out)
-			\"$bin/client\" -t 2 127.0.0.1 \$p && \"$bin/client\" -t 2 ::1 \$p
-			st=\$?
-			kill \$s
-			exit \$st
-		"
-	'
-else
-	skip 'where IPv6 sockets default to IPv6-only, both loopbacks answer' \
-	    'cannot make a network namespace here (needs root, unshare, ip)'
-fi
+t ip,NETNS 'where IPv6 sockets default to IPv6-only, both 127.0.0.1 and ::1 answer' '
+	ns_v6only sh -c "
+		\"$bin/server\" -q 0 >ns.out &
+		s=\$!
+		i=0
+		while [ \$i -lt 100 ] && ! grep -q listening ns.out; do
+			sleep 0.05; i=\$((i + 1))
+		done
+		p=\$(sed -n \"s/.* port //p\" ns.out)
+		\"$bin/client\" -t 2 127.0.0.1 \$p && \"$bin/client\" -t 2 ::1 \$p
+		st=\$?
+		kill \$s
+		exit \$st
+	"
+'
 
-# nc -l plays a server that never answers and keeps what it receives.
-free_port
-timeout 10 nc -l 127.0.0.1 $port >"$tmp/got" &
-pid=$!
-pids="$pids $pid"
+# load -m listen plays a server that never answers and keeps what it
+# receives, after its listening line.
+start got "$bin/tests/load" -m listen -T 10 127.0.0.1 0
 t 'the client started with stderr closed: its message stays out of the socket' '
-	i=0
-	while [ $i -lt 100 ] && ! ss -Htln "sport = :$port" | grep -q .; do
-		sleep 0.05; i=$((i + 1))
-	done
-	! "$bin/client" -t 1 127.0.0.1 $port 2>&- && sleep 0.2 &&
-	kill $pid; wait $pid; od -c got; printf r | cmp - got
+	! "$bin/client" -t 1 127.0.0.1 $port 2>&- && wait $pid &&
+	tail -n +2 got.out >sent && od -c sent && printf r >want &&
+	diff -u want sent
 '
 
 start fake "$bin/tests/fake" -m silent
