@@ -54,5 +54,5 @@ t 'so "client host port && echo up" is a health check' '
 	{ "$bin/client" 127.0.0.1 $port >/dev/null && echo up; } >health &&
 	stop $pid &&
 	{ "$bin/client" 127.0.0.1 $port >/dev/null 2>&1 && echo up; } >>health
-	echo up >want && cmp want health
+	echo up >want && diff -u want health
 '
