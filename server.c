@@ -143,6 +143,7 @@ main(int argc, char *argv[])
 	}
 	log_line(&out, "");	/* the count of lines dropped, if any */
 	log_line(&err, "");
+	close(lfd);
 	return 0;
 }
 
@@ -212,10 +213,7 @@ listen_on(const struct addrinfo *ai, int every)
 	return -1;
 }
 
-/*
- * Set the clients' time limit, and say where we listen: getsockname
- * tells the port the kernel chose when we asked for port 0.
- */
+/* Set the clients' time limit, and say where we listen (for port 0). */
 static int
 announce(int lfd, long timeout)
 {
@@ -228,6 +226,7 @@ announce(int lfd, long timeout)
 		say("setsockopt SO_RCVTIMEO: %s", strerror(errno));
 		return -1;
 	}
+	/* getsockname tells the port the kernel chose when we asked for 0. */
 	if (getsockname(lfd, (struct sockaddr *)&addr, &len) == -1) {
 		say("getsockname: %s", strerror(errno));
 		return -1;
@@ -627,6 +626,7 @@ serve_inetd(const struct options *o)
 	if (wait_readable(fd, x.deadline) == -1) {
 		x.n = -1;
 		x.err = errno;
+		x.byte = 0;
 	} else
 		serve(fd, fd == 0 ? 1 : fd, &x);
 	if (!o->quiet && fstat(fd, &in) == 0 && fstat(2, &e) == 0 &&
@@ -901,6 +901,7 @@ log_line(struct log *log, const char *line)
 	counted = len;
 	if (n > sizeof buf - len - 1)
 		n = sizeof buf - len - 1;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes to write */
 	memcpy(buf + len, line, n);
 	len += n;
 	if (n > 0)

@@ -109,6 +109,8 @@ boot() {
 	state=
 	while [ $i -lt 300 ] && [ -z "$state" ]; do
 		state=$(inside systemctl is-system-running --wait 2>/dev/null)
+		# "offline": asked before the container's PID 1 became systemd.
+		case $state in offline | unknown) state= ;; esac
 		[ -n "$state" ] || sleep 0.2
 		i=$((i + 1))
 	done
