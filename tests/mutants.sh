@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Unlicense
 # mutants.sh: small deliberate bugs ("mutants") in copies of server.c and
 # client.c; the suite must fail against each.  A mutant it passes shows a
 # promise no test checks.  POSIX sh.  Run by `make mutants`.
