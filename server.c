@@ -881,9 +881,10 @@ log_line(struct log *log, const char *line)
 	struct stat st;
 	struct pollfd pfd;
 	char buf[640];
-	size_t len = 0, n = strlen(line), counted;
+	size_t len = 0, n, counted;
 	ssize_t w;
 
+	n = strlen(line);
 	if (n == 0 && log->dropped == 0 && !log->cut)
 		return;
 	if (log->pipe == -1)
