@@ -250,28 +250,19 @@ start_bg() {
 # exit, SIGKILL if it has not; its status (a child's; 127 for another's).
 stop() {
 	kill -"${2:-TERM}" "$1" 2>/dev/null
-	i=0
-	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		echo "process $1 still running 5 s after SIG${2:-TERM}"
-		kill -9 "$1"
-	fi
-	wait "$1"
+	exit_of "$1"
 }
 
-# exit_of PID: wait up to 5 s for PID to exit by itself, SIGKILL if it
-# has not; its status, as stop gives it.
+# exit_of PID [SECONDS]: wait up to SECONDS (whole, default 5) for PID to
+# exit, SIGKILL if it has not; its status, as stop gives it.
 exit_of() {
 	i=0
-	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
+	while [ $i -lt $((${2:-5} * 20)) ] && kill -0 "$1" 2>/dev/null; do
 		sleep 0.05
 		i=$((i + 1))
 	done
 	if kill -0 "$1" 2>/dev/null; then
-		echo "process $1 still running after 5 s"
+		echo "process $1 still running after ${2:-5} s"
 		kill -9 "$1"
 	fi
 	wait "$1"

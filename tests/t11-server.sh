@@ -14,19 +14,14 @@ ms_since() {
 	echo $(( ($(date +%s%N) - $1) / 1000000 ))
 }
 
-# gone PID SECONDS: wait up to SECONDS (whole) for PID to end; its status.
-gone() {
-	i=0
-	while [ $i -lt $(($2 * 20)) ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		echo "process $1 still running after $2 s"
-		return 1
-	fi
-	wait "$1"
-}
+# For python3 playing a supervisor: c, a client connected to s, the
+# socket accepted for it.
+connected='import socket, subprocess, sys, time
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+c = socket.create_connection(ls.getsockname())
+s, _ = ls.accept()'
 
 # first_reply PORT: wait while a server still starting refuses connections
 # (up to 5 s), then one check, which must pass: a server that listens
@@ -62,7 +57,7 @@ t 'SIGTERM after SIGTERM while a silent client is held: exit when its -t ends' '
 		sleep 0.4
 		i=$((i + 1))
 	done
-	gone $pid 8; st=$?
+	exit_of $pid 8; st=$?
 	ms=$(ms_since $t0); wait $l
 	echo "exit $st, $ms ms after the first SIGTERM, $i signals"
 	cat server.out
@@ -123,13 +118,7 @@ t 'a log file at its size limit: the server lives, lines dropped, none shared' '
 '
 
 t python3 '-i on a socket handed over non-blocking: it waits for the byte' '
-	python3 -c "
-import socket, subprocess, sys, time
-ls = socket.socket()
-ls.bind((\"127.0.0.1\", 0))
-ls.listen(1)
-c = socket.create_connection(ls.getsockname())
-s, _ = ls.accept()
+	python3 -c "$connected
 s.setblocking(False)
 p = subprocess.Popen([sys.argv[1], \"-i\", \"-t\", \"3\"], stdin=s, stdout=s)
 s.close()
@@ -174,7 +163,7 @@ t ROOT 'no /dev at all, fds 0-2 open: the server starts and serves' '
 	stop $s; cat nodev.err; [ ! -s nodev.err ]
 '
 
-t NETNS '-b fe80::2%lo: the listening line keeps the zone and works as printed' '
+t ip,NETNS '-b fe80::2%lo: the listening line keeps the zone and works as printed' '
 	unshare --net sh -c "
 		ip link set lo up && ip -6 addr add fe80::2/64 dev lo nodad || exit 1
 		\"$bin/server\" -q -b fe80::2%lo 0 >zone.out 2>&1 &
@@ -198,13 +187,7 @@ t NETNS '-b fe80::2%lo: the listening line keeps the zone and works as printed' 
 t strace,python3 '-i -q: one connection costs at most 9 system calls of our own' '
 	src=$bin/server.c && { [ -f "$src" ] || src=$top/server.c; } &&
 	cc -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o plain "$src" &&
-	python3 -c "
-import socket, subprocess, sys
-ls = socket.socket()
-ls.bind((\"127.0.0.1\", 0))
-ls.listen(1)
-c = socket.create_connection(ls.getsockname())
-s, _ = ls.accept()
+	python3 -c "$connected
 c.sendall(b\"r\")
 p = subprocess.run([\"strace\", \"-o\", \"calls\", \"./plain\", \"-i\", \"-q\"],
     stdin=s, stdout=s)
