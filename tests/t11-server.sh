@@ -205,5 +205,33 @@ stop $pid >/dev/null
 
 t 'getopt errors name the program as run, as every message does' '
 	exits_with 2 "^server: unknown option .-z.\$" "$bin/server" -z &&
-	exits_with 2 "^server: missing argument to .-t.\$" "$bin/server" -t
+	exits_with 2 "^server: missing argument to .-t.\$" "$bin/server" -t &&
+	# That line and the usage line, nothing else (no getopt message).
+	[ "$(wc -l <cmd.err)" -eq 2 ]
+'
+
+# fd 3 from "systemd" that is a socket, but not a listening TCP one (a
+# server left running by the mutant that takes it is ended by timeout).
+t python3 'fd 3 a TCP socket not listening, or a local one listening: exit 1' '
+	bad=0
+	for kind in tcp unix; do
+		python3 -c "
+import os, socket, sys
+if sys.argv[1] == \"tcp\":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((\"127.0.0.1\", 0))
+else:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(\"\\0onebyte-test-%d\" % os.getpid())
+    s.listen(1)
+os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS=\"1\")
+os.execv(sys.argv[2], [sys.argv[2]])
+" $kind "$bin/server" 2>fd3.err & p=$!
+		exit_of $p 3; st=$?
+		echo "$kind: exit $st"; cat fd3.err
+		[ $st -eq 1 ] && grep -q "^server: fd 3 from systemd is not a listening TCP socket" fd3.err || bad=1
+	done
+	[ $bad -eq 0 ]
 '
