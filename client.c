@@ -1,10 +1,11 @@
-/* client.c: a client for the TCP one-byte echo server. */
 /* SPDX-License-Identifier: Unlicense */
 /*
- * Send one byte, read the reply, check it is that byte plus one and that
- * the server then closes.  The calls come in the order a socket client
- * makes them: getaddrinfo, then socket and connect for each address until
- * one answers, then write, read and close.
+ * client.c: a client for the TCP one-byte echo server.  It connects,
+ * sends one byte, and checks the reply: that byte plus one, then the
+ * server's close.  Read it top to bottom: main tells the story of one
+ * connection, and the functions it calls follow in that order.  What only
+ * a health check needs (options, -w, messages, timing) comes after the
+ * banner: stop there, and you have read a socket client.  cc client.c
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -26,156 +27,452 @@
 
 #define DEFAULT_HOST	"localhost"
 #define DEFAULT_PORT	"29008"
-#define DEFAULT_TIMEOUT	"5"	/* seconds, as -t takes them */
-#define DEFAULT_TIMEOUT_MS 5000
 #define REPLY_MAX	64	/* read this much: one byte, or proof of more */
-#define SHOWN_MAX	16	/* bytes of a long reply shown in the message */
-#define PAUSE_FIRST	10000	/* -w: microseconds between tries, at first */
-#define PAUSE_MAX	250000	/* and at most */
+#define SHOWN_MAX	16	/* bytes of a long reply shown in a message */
 
+/* What the command line asked for (parse_options, below the banner). */
 struct options {
-	const char *host, *port;
-	const char *source;		/* -s, or NULL */
-	const char *timeout_text;	/* -t and -w as given, for messages */
-	const char *wait_text;
-	long timeout_ms, wait_ms;	/* wait_ms 0: no -w */
-	int family, quiet, verbose;
-	unsigned char byte;
+	const char *host, *port;	/* the server */
+	unsigned char byte;		/* -c: the byte we send */
+	long timeout_ms;		/* -t: the time the check may take */
+	int family;			/* -4, -6: AF_INET, AF_INET6; or AF_UNSPEC */
+	const char *source;		/* -s: our address, or NULL */
+	long wait_ms;			/* -w: 0 when not given */
+	const char *timeout_text, *wait_text;	/* as given, for messages */
+	int quiet, verbose;		/* -q, -v */
 };
 
-/* One check as it goes: what main needs to say what happened. */
+enum step { SOURCE, RESOLVE, BIND, CONNECT, SEND, READ };	/* of a check */
+
+/* One check as it goes. */
 struct check {
-	struct sockaddr_storage source;	/* -s resolved */
-	socklen_t sourcelen;		/* 0: no -s */
-	long long deadline;		/* -t's end, microseconds */
-	long long wait_end;		/* -w's end */
-	long long pause;		/* -w: the next pause */
-	int waited;			/* -w ran out */
-	const char *step;		/* what failed: source, resolve, ... */
-	int gai, err;			/* its getaddrinfo error or errno */
+	long long deadline;		/* when -t runs out (now_us's clock) */
+	unsigned char reply[REPLY_MAX];	/* what the server sent */
+	size_t len;
+	enum step failed;		/* the step that failed, and why: */
+	int gai, err;			/* a getaddrinfo error, or errno */
 	struct sockaddr_storage addr;	/* the address that answered */
 	socklen_t addrlen;
-	long long connect_start, connected, sent, replied;
-	unsigned char reply[REPLY_MAX];
-	size_t len;
+	/* Only for -s, -w and -v: */
+	struct sockaddr_storage source;	/* -s, resolved; sourcelen 0: no -s */
+	socklen_t sourcelen;
+	long long wait_end, pause;	/* -w: when it runs out, next pause */
+	int waited;			/* -w ran out */
+	long long started, connected, sent, replied;	/* -v's times */
 };
 
-static const char *prog = "client";
+static const char *prog = "client";	/* the name we were run as */
 
-static void parse_options(int, char *[], struct options *);
-static int resolve_source(const struct options *, struct check *);
-static int resolve(const struct options *, struct check *,
-    struct addrinfo **);
-static int connect_any(struct check *, struct addrinfo *);
-static int retry(const struct options *, struct check *);
-static int read_reply(int, struct check *);
-static int judge(const struct options *, const struct check *);
-static int fail_connect(const struct options *, const struct check *);
-static int fail_read(const struct options *, const struct check *, int);
-static int open_std_fds(void);
+static int	resolve(const struct options *, struct check *, struct addrinfo **);
+static int	connect_any(struct check *, struct addrinfo *);
+static int	connect_one(const struct addrinfo *, struct check *, long long);
+static int	wait_until(int, short, long long);
 static long long now_us(void);
+static int	send_byte(int, unsigned char, struct check *);
+static int	read_reply(int, struct check *);
+static int	judge(const struct options *, const struct check *);
+static void	format_byte(unsigned char, char *, size_t);
+static void	parse_options(int, char *[], struct options *);
+static int	setup(void);
+static int	resolve_source(const struct options *, struct check *);
+static int	bind_source(int, struct check *);
+static int	retry(const struct options *, struct check *);
+static int	fail_connect(const struct options *, const struct check *);
+static int	fail_exchange(const struct options *, const struct check *);
+static void	format_bytes(const unsigned char *, size_t, char *, size_t);
+static void	print_times(const struct check *);
 
 int
 main(int argc, char *argv[])
 {
 	struct options o;
-	struct check c;
+	struct check c = { 0 };
 	struct addrinfo *res;
-	ssize_t n;
 	int fd = -1;
 
-	/* Messages name the program as it was called: client, onebyte. */
-	if (argc > 0 && argv[0][0] != '\0')
-		prog = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
-		    argv[0];
 	parse_options(argc, argv, &o);
-	if (open_std_fds() == -1) {
-		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
+	if (setup() == -1)	/* descriptors 0-2, SIGPIPE: see the banner */
 		return 1;
-	}
-	/* A server that closes early must give us EPIPE, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-
-	memset(&c, 0, sizeof c);
 	c.wait_end = now_us() + (long long)o.wait_ms * 1000;
-	if (o.source != NULL && resolve_source(&o, &c) == -1)
+	if (o.source != NULL && resolve_source(&o, &c) == -1)	/* -s */
 		return fail_connect(&o, &c);
+
 	/*
-	 * Resolve the name and connect to one of its addresses, all within
-	 * -t.  With -w, a server not up yet gets another try.
+	 * Find the server's addresses, and connect to one of them.  -t bounds
+	 * the whole check, from here to the reply.  With -w, a server not up
+	 * yet is tried again (retry, below the banner).
 	 */
-	for (;;) {
+	do {
 		c.deadline = now_us() + (long long)o.timeout_ms * 1000;
 		if (resolve(&o, &c, &res) == 0) {
 			fd = connect_any(&c, res);
 			freeaddrinfo(res);
-			if (fd != -1)
-				break;
 		}
-		if (!retry(&o, &c))
-			return fail_connect(&o, &c);
-	}
+	} while (fd == -1 && retry(&o, &c));
+	if (fd == -1)
+		return fail_connect(&o, &c);
 
-	/* One byte fits the empty send buffer of a new connection. */
-	c.sent = now_us();
-	while ((n = write(fd, &o.byte, 1)) == -1 && errno == EINTR)
-		;
-	if (n != 1) {
-		fprintf(stderr, "%s: send to %s port %s: %s\n", prog, o.host,
-		    o.port, strerror(errno));
-		return 1;
-	}
-	/* The reply, and the server's close after it. */
-	if (read_reply(fd, &c) == -1)
-		return fail_read(&o, &c, errno);
-	c.replied = now_us();
+	/* Send the byte; read the reply, and the server's close after it. */
+	if (send_byte(fd, o.byte, &c) == -1 || read_reply(fd, &c) == -1)
+		return fail_exchange(&o, &c);
 	close(fd);
 	return judge(&o, &c);
 }
 
-static void
-usage(FILE *to, int status)
+/*
+ * Turn the server's name and port into socket addresses: TCP ones
+ * (SOCK_STREAM), of the family -4, -6 or -s asked for.  A name may have
+ * several: localhost is often ::1 (IPv6) and 127.0.0.1 (IPv4).
+ */
+static int
+resolve(const struct options *o, struct check *c, struct addrinfo **res)
 {
-	fprintf(to, "usage: %s [-46hqv] [-c char] [-s address] [-t seconds] "
-	    "[-w seconds] [host [port]]\n", prog);
-	exit(status);
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;	/* the port is a number */
+	c->failed = RESOLVE;
+	c->err = 0;
+	if ((c->gai = getaddrinfo(o->host, o->port, &hints, res)) != 0)
+		return -1;
+	if (now_us() >= c->deadline) {	/* getaddrinfo took all of -t */
+		freeaddrinfo(*res);
+		c->err = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
 }
 
-/* A bad argument: say what is wrong, then the usage line, exit 2. */
-static void
-bad_argument(const char *what, const char *arg)
+/*
+ * Try each address in turn until one connects.  Each gets a share of the
+ * time left, so that one that never answers leaves time for the next.
+ */
+static int
+connect_any(struct check *c, struct addrinfo *res)
 {
-	if (arg != NULL)
-		fprintf(stderr, "%s: %s '%s'\n", prog, what, arg);
+	struct addrinfo *ai;
+	long long now;
+	int fd, left = 0;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		left++;
+	for (ai = res; ai != NULL; ai = ai->ai_next, left--) {
+		now = now_us();
+		c->started = now;
+		fd = connect_one(ai, c, now + (c->deadline - now) / left);
+		if (fd != -1) {
+			c->connected = now_us();
+			memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
+			c->addrlen = ai->ai_addrlen;
+			return fd;
+		}
+		c->err = errno;	/* the last address's reason is reported */
+		if (c->failed == BIND)
+			break;	/* the next address would fail the same */
+	}
+	return -1;
+}
+
+/*
+ * Make a socket and connect it to one address, giving up at end.  A
+ * plain connect waits until TCP's handshake is over.  For a host that
+ * never answers, that can be minutes.  So we connect the portable way
+ * with a deadline (OpenBSD nc's timeout_connect does the same):
+ * 1. make the socket non-blocking: then no call on it waits;
+ * 2. connect: it starts the handshake and fails at once with EINPROGRESS;
+ * 3. poll until the socket is writable: the handshake is then over, well
+ *    or badly (poll returns when an event comes, or at the timeout);
+ * 4. read the outcome with getsockopt SO_ERROR: 0 means connected, else
+ *    it is the errno that a plain connect would have failed with.
+ * The socket stays non-blocking: every later wait is a poll, with the
+ * same deadline.
+ */
+static int
+connect_one(const struct addrinfo *ai, struct check *c, long long end)
+{
+	socklen_t len;
+	int fd, err, saved;
+
+	c->failed = CONNECT;
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+		return -1;
+	if (c->sourcelen != 0 && bind_source(fd, c) == -1)	/* -s */
+		goto fail;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)	/* no other flag to keep */
+		goto fail;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;	/* loopback may connect at once */
+	if (errno != EINPROGRESS || wait_until(fd, POLLOUT, end) == -1)
+		goto fail;
+	len = sizeof err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		goto fail;
+	if (err == 0)
+		return fd;
+	errno = err;
+fail:
+	saved = errno;	/* close must not change the errno we report */
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Send our byte.  A new connection's send buffer is empty, and one byte
+ * fits in it: write takes it at once, even on a non-blocking socket.  A
+ * signal that lands first makes write fail with EINTR: we try again.
+ */
+static int
+send_byte(int fd, unsigned char byte, struct check *c)
+{
+	ssize_t n;
+
+	c->failed = SEND;
+	c->sent = now_us();
+	while ((n = write(fd, &byte, 1)) == -1 && errno == EINTR)
+		;
+	if (n == 1)
+		return 0;
+	c->err = errno;
+	return -1;
+}
+
+/*
+ * Read the reply, then wait for the server's close.  A side that closes
+ * sends a FIN ("no more data"), and our read then returns 0 (EOF).  So
+ * only a server that sends one byte and closes passes, not one whose
+ * greeting happens to start with our byte.  A good server's FIN comes
+ * with the byte or just after it.  A second byte ends the reading.
+ */
+static int
+read_reply(int fd, struct check *c)
+{
+	ssize_t n;
+	int ready = 0;
+
+	c->failed = READ;
+	c->len = 0;
+	for (;;) {
+		if (!ready && wait_until(fd, POLLIN, c->deadline) == -1)
+			break;
+		n = read(fd, c->reply + c->len, sizeof c->reply - c->len);
+		if (n == 0 || (n > 0 && (c->len += (size_t)n) > 1)) {
+			c->replied = now_us();
+			return 0;
+		}
+		/* After the byte, read again at once: the FIN is likely there. */
+		ready = n > 0;
+		/* Nothing to read yet (EAGAIN), or a signal: wait, read again. */
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			break;
+	}
+	c->err = errno;
+	return -1;
+}
+
+/*
+ * Wait until fd is ready for events (POLLIN: there is something to read;
+ * POLLOUT: we can write), or until the deadline: then -1, with errno
+ * ETIMEDOUT.  A signal can end poll early with EINTR, and a stop and
+ * continue (^Z, fg) can too: the wait then goes on for the time that is
+ * left, never for all of it again.
+ */
+static int
+wait_until(int fd, short events, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	do {
+		if ((left = deadline - now_us()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	} while ((r = poll(&pfd, 1, (int)((left + 999) / 1000))) == -1 &&
+	    errno == EINTR);
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * Microseconds on a clock that nobody sets and that never jumps, for
+ * deadlines and times.  The time of day may be set back or forward.
+ */
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The verdict: up (exit 0) if the server sent exactly one byte, ours
+ * plus one, and then closed.  Anything else is said in one line on
+ * stderr (exit 1).  The reply goes to stdout, for scripts.
+ */
+static int
+judge(const struct options *o, const struct check *c)
+{
+	char got[8], want[8], shown[4 * SHOWN_MAX + 8];
+
+	if (c->len == 0) {
+		fprintf(stderr, "%s: %s port %s closed the connection without "
+		    "replying\n", prog, o->host, o->port);
+		return 1;
+	}
+	if (c->len > 1) {	/* some other server: show what it sent */
+		format_bytes(c->reply, c->len, shown, sizeof shown);
+		fprintf(stderr, "%s: %s port %s sent more than one byte: %s "
+		    "(not a one-byte echo server)\n", prog, o->host, o->port,
+		    shown);
+		return 1;
+	}
+	format_byte(c->reply[0], got, sizeof got);
+	if (!o->quiet)
+		printf("Reply from server: %s\n", got);
+	if (o->verbose)
+		print_times(c);
+	if (c->reply[0] != (unsigned char)(o->byte + 1)) {
+		format_byte((unsigned char)(o->byte + 1), want, sizeof want);
+		fprintf(stderr, "%s: wrong reply %s from %s port %s: expected "
+		    "%s\n", prog, got, o->host, o->port, want);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A byte as both programs show it: printable ASCII in quotes, so that a
+ * space or a quote is visible (' ', '''), and anything else as \xNN.
+ */
+static void
+format_byte(unsigned char c, char *buf, size_t size)
+{
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(buf, size, "'%c'", c);
 	else
-		fprintf(stderr, "%s: %s\n", prog, what);
-	usage(stderr, 2);
+		snprintf(buf, size, "\\x%02x", c);
 }
 
-/* getopt found an option it does not know, or one without its argument. */
+/* ---- What only a health check needs: options, -w, messages, timing. */
+
+#define DEFAULT_TIMEOUT	"5"	/* seconds, as -t takes them */
+#define DEFAULT_TIMEOUT_MS 5000
+#define PAUSE_FIRST	10000	/* -w: microseconds between tries, at first */
+#define PAUSE_MAX	250000	/* and at most */
+
+static const struct options defaults = { .host = DEFAULT_HOST,
+    .port = DEFAULT_PORT, .timeout_text = DEFAULT_TIMEOUT,
+    .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r' };
+
+static void	parse_operands(int, char *[], struct options *);
+static long	seconds(const char *, const char *, const char **);
+static int	parse_char(const char *);
+static long	parse_seconds(const char *);
+static long	parse_number(const char *, long, long);
+static void	bad_option(int);
+static void	bad_argument(const char *, const char *);
+static void	usage(FILE *, int);
+static int	open_std_fds(void);
+
+/* The command line, checked; usage errors exit 2 from here. */
 static void
-bad_option(int ch)
+parse_options(int argc, char *argv[], struct options *o)
 {
-	char opt[3] = { '-', (char)optopt, '\0' };
+	int ch, c, families = 0;
 
-	bad_argument(ch == ':' ? "missing argument to" : "unknown option",
-	    opt);
+	if (argc > 0 && argv[0][0] != '\0')
+		prog = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
+	*o = defaults;
+	opterr = 0;	/* its messages would name argv[0] whole, not prog */
+	while ((ch = getopt(argc, argv, ":46c:hqs:t:vw:")) != -1) {
+		switch (ch) {
+		case '4':
+		case '6':
+			families |= ch == '4' ? 1 : 2;
+			o->family = ch == '4' ? AF_INET : AF_INET6;
+			break;
+		case 'c':
+			if ((c = parse_char(optarg)) == -1)
+				bad_argument("-c takes one byte or \\xNN, not",
+				    optarg);
+			o->byte = (unsigned char)c;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 's':
+			o->source = optarg;
+			break;
+		case 't':
+			o->timeout_ms = seconds(optarg, "invalid timeout",
+			    &o->timeout_text);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'w':
+			o->wait_ms = seconds(optarg, "invalid wait", &o->wait_text);
+			break;
+		default:
+			bad_option(ch);
+		}
+	}
+	if (families == 3)
+		bad_argument("-4 and -6 cannot be used together", NULL);
+	parse_operands(argc - optind, argv + optind, o);
 }
 
-/* Parse a whole decimal string in [min, max]; -1 if it is not one. */
-static long
-parse_number(const char *s, long min, long max)
+/* What is left after the options: [host [port]]. */
+static void
+parse_operands(int argc, char *argv[], struct options *o)
 {
-	char *end;
-	long n;
+	if (argc > 2)
+		usage(stderr, 2);
+	if (argc >= 1)
+		o->host = argv[0];
+	if (argc == 2 && parse_number(argv[1], 1, 65535) == -1)
+		bad_argument("invalid port", argv[1]);
+	if (argc == 2)
+		o->port = argv[1];
+}
 
-	if (*s < '0' || *s > '9')	/* strtol would take spaces and signs */
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	return n;
+/* -t or -w's argument: its milliseconds; *text keeps it for messages. */
+static long
+seconds(const char *arg, const char *what, const char **text)
+{
+	long ms;
+
+	if ((ms = parse_seconds(arg)) == -1)
+		bad_argument(what, arg);
+	*text = arg;
+	return ms;
+}
+
+/* -c takes one byte, or \xNN for any byte (0 cannot be in an argument). */
+static int
+parse_char(const char *s)
+{
+	if (s[0] != '\0' && s[1] == '\0')
+		return (unsigned char)s[0];
+	/* Check the digits first: strtoul would take a sign or "0x". */
+	if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+	    isxdigit((unsigned char)s[3]) && s[4] == '\0')
+		return (int)strtoul(s + 2, NULL, 16);
+	return -1;
 }
 
 /*
@@ -205,96 +502,91 @@ parse_seconds(const char *s)
 	return (long)(d * 1000 + 0.999);
 }
 
-/* -c takes one byte, or \xNN for any byte (0 cannot be in an argument). */
-static int
-parse_char(const char *s)
-{
-	if (s[0] != '\0' && s[1] == '\0')
-		return (unsigned char)s[0];
-	/* Check the digits first: strtoul would take a sign or "0x". */
-	if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
-	    isxdigit((unsigned char)s[3]) && s[4] == '\0')
-		return (int)strtoul(s + 2, NULL, 16);
-	return -1;
-}
-
-static long seconds(const char *, const char **);
-static void parse_operands(int, char *[], struct options *);
-
-static void
-parse_options(int argc, char *argv[], struct options *o)
-{
-	static const struct options defaults = { .host = DEFAULT_HOST,
-	    .port = DEFAULT_PORT, .timeout_text = DEFAULT_TIMEOUT,
-	    .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r' };
-	int ch, c, families = 0;
-
-	*o = defaults;
-	opterr = 0;	/* its messages would name argv[0] whole, not prog */
-	while ((ch = getopt(argc, argv, ":46c:hqs:t:vw:")) != -1) {
-		switch (ch) {
-		case '4':
-		case '6':
-			families |= ch == '4' ? 1 : 2;
-			o->family = ch == '4' ? AF_INET : AF_INET6;
-			break;
-		case 'c':
-			if ((c = parse_char(optarg)) == -1)
-				bad_argument("-c takes one byte or \\xNN, not",
-				    optarg);
-			o->byte = (unsigned char)c;
-			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 's':
-			o->source = optarg;
-			break;
-		case 't':
-			o->timeout_ms = seconds("invalid timeout", &o->timeout_text);
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'w':
-			o->wait_ms = seconds("invalid wait", &o->wait_text);
-			break;
-		default:
-			bad_option(ch);
-		}
-	}
-	if (families == 3)
-		bad_argument("-4 and -6 cannot be used together", NULL);
-	parse_operands(argc - optind, argv + optind, o);
-}
-
-/* -t or -w's argument, kept as given for messages; its milliseconds. */
+/* Parse a whole decimal string in [min, max]; -1 if it is not one. */
 static long
-seconds(const char *what, const char **text)
+parse_number(const char *s, long min, long max)
 {
-	long ms;
+	char *end;
+	long n;
 
-	if ((ms = parse_seconds(optarg)) == -1)
-		bad_argument(what, optarg);
-	*text = optarg;
-	return ms;
+	if (*s < '0' || *s > '9')	/* strtol would take spaces and signs */
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	return n;
 }
 
-/* What is left after the options: [host [port]]. */
+/* getopt found an option it does not know, or one without its argument. */
 static void
-parse_operands(int argc, char *argv[], struct options *o)
+bad_option(int ch)
 {
-	if (argc > 2)
-		usage(stderr, 2);
-	if (argc >= 1)
-		o->host = argv[0];
-	if (argc == 2 && parse_number(argv[1], 1, 65535) == -1)
-		bad_argument("invalid port", argv[1]);
-	if (argc == 2)
-		o->port = argv[1];
+	char opt[3] = { '-', (char)optopt, '\0' };
+
+	bad_argument(ch == ':' ? "missing argument to" : "unknown option",
+	    opt);
+}
+
+/* A bad argument: say what is wrong, then the usage line, exit 2. */
+static void
+bad_argument(const char *what, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, "%s: %s '%s'\n", prog, what, arg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, what);
+	usage(stderr, 2);
+}
+
+static void
+usage(FILE *to, int status)
+{
+	fprintf(to, "usage: %s [-46hqv] [-c char] [-s address] [-t seconds] "
+	    "[-w seconds] [host [port]]\n", prog);
+	exit(status);
+}
+
+/*
+ * What every start needs.  Descriptors 0-2 must be open (open_std_fds).
+ * Writing to a connection the server has closed raises SIGPIPE, which
+ * kills: ignored, it makes that write fail with EPIPE.
+ */
+static int
+setup(void)
+{
+	if (open_std_fds() == -1) {
+		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/*
+ * Started with fd 0, 1 or 2 closed, the socket would get that number,
+ * and our output would be written into the connection.  /dev/null holds
+ * their places.
+ */
+static int
+open_std_fds(void)
+{
+	struct pollfd pfd[3];
+	int fd;
+
+	/* poll marks a closed descriptor POLLNVAL: one call asks for all three. */
+	for (fd = 0; fd <= 2; fd++) {
+		pfd[fd].fd = fd;
+		pfd[fd].events = 0;
+	}
+	if (poll(pfd, 3, 0) == -1)
+		return -1;
+	/* Only a closed one is filled, so an empty root without /dev works. */
+	for (fd = 0; fd <= 2; fd++)
+		if ((pfd[fd].revents & POLLNVAL) &&
+		    open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
 }
 
 /* -s: the local address to connect from, with any port (0). */
@@ -307,7 +599,7 @@ resolve_source(const struct options *o, struct check *c)
 	hints.ai_family = o->family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
-	c->step = "source";
+	c->failed = SOURCE;
 	if ((c->gai = getaddrinfo(o->source, NULL, &hints, &res)) != 0)
 		return -1;
 	memcpy(&c->source, res->ai_addr, res->ai_addrlen);
@@ -316,247 +608,12 @@ resolve_source(const struct options *o, struct check *c)
 	return 0;
 }
 
-/*
- * A name may have several addresses (localhost: ::1, 127.0.0.1).  With
- * -4, -6 or -s, only those of that family.  getaddrinfo cannot be
- * interrupted, so the deadline is checked after it.
- */
+/* -s: connect from that local address, not one the kernel picks. */
 static int
-resolve(const struct options *o, struct check *c, struct addrinfo **res)
+bind_source(int fd, struct check *c)
 {
-	struct addrinfo hints;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	c->step = "resolve";
-	c->err = 0;
-	if ((c->gai = getaddrinfo(o->host, o->port, &hints, res)) != 0)
-		return -1;
-	if (now_us() >= c->deadline) {
-		freeaddrinfo(*res);
-		c->err = ETIMEDOUT;
-		return -1;
-	}
-	return 0;
-}
-
-static int connect_one(const struct addrinfo *, struct check *, long long);
-
-/*
- * Try each address in turn.  Each gets a share of the time left, so that
- * one that drops our SYNs leaves time for the next; the last gets all
- * that is left.  -t is then one deadline for all of them.
- */
-static int
-connect_any(struct check *c, struct addrinfo *res)
-{
-	struct addrinfo *ai;
-	long long now;
-	int fd, left = 0;
-
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		left++;
-	for (ai = res; ai != NULL; ai = ai->ai_next, left--) {
-		now = now_us();
-		c->connect_start = now;
-		fd = connect_one(ai, c, now + (c->deadline - now) / left);
-		if (fd != -1) {
-			c->connected = now_us();
-			memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
-			c->addrlen = ai->ai_addrlen;
-			return fd;
-		}
-		c->err = errno;	/* the last address's reason is reported */
-		if (strcmp(c->step, "bind") == 0)
-			break;	/* the next address would fail the same */
-	}
-	return -1;
-}
-
-/*
- * Wait until the deadline for fd to be ready for events; 0, or -1 with
- * errno (ETIMEDOUT).  A signal or a stop and continue (^Z, fg) may cut
- * the wait short: it goes on for what is left, not all again.
- */
-static int
-wait_until(int fd, short events, long long deadline)
-{
-	struct pollfd pfd;
-	long long left;
-	int r;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	do {
-		if ((left = deadline - now_us()) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	} while ((r = poll(&pfd, 1, (int)((left + 999) / 1000))) == -1 &&
-	    errno == EINTR);
-	if (r == 0)
-		errno = ETIMEDOUT;
-	return r == 1 ? 0 : -1;
-}
-
-/*
- * connect() alone may wait minutes for a host that drops our SYN.  So
- * connect without blocking, and poll for the outcome until end.  The
- * socket stays non-blocking: every later wait is a poll with a deadline.
- * With -s, bind the source address first; c->step says which failed.
- */
-static int
-connect_one(const struct addrinfo *ai, struct check *c, long long end)
-{
-	socklen_t len;
-	int fd, err, saved;
-
-	c->step = "connect";
-	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
-		return -1;
-	if (c->sourcelen != 0 &&
-	    bind(fd, (const struct sockaddr *)&c->source, c->sourcelen) == -1) {
-		c->step = "bind";
-		goto fail;
-	}
-	/* A new socket has no other status flags to keep. */
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-		goto fail;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	if (errno != EINPROGRESS || wait_until(fd, POLLOUT, end) == -1)
-		goto fail;
-	/* The connect's own result, success or error, is SO_ERROR. */
-	len = sizeof err;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		goto fail;
-	if (err == 0)
-		return fd;
-	errno = err;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-/*
- * Read the reply and what follows it, up to the server's close (EOF):
- * only a server that sends one byte and closes is a one-byte echo server,
- * not one that greets with a banner that happens to start with the byte.
- * A good server's FIN comes with the byte or right after it, so this
- * costs one more read, returning 0.  A second byte ends it at once.
- */
-static int
-read_reply(int fd, struct check *c)
-{
-	ssize_t n;
-	int ready = 0;
-
-	c->len = 0;
-	for (;;) {
-		if (!ready && wait_until(fd, POLLIN, c->deadline) == -1)
-			return -1;
-		n = read(fd, c->reply + c->len, sizeof c->reply - c->len);
-		if (n == 0 || (n > 0 && (c->len += (size_t)n) > 1))
-			return 0;
-		/* After the byte, read again at once: the FIN is likely there. */
-		ready = n > 0;
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR)
-			return -1;
-	}
-}
-
-static void format_byte(unsigned char, char *, size_t);
-static void format_bytes(const unsigned char *, size_t, char *, size_t);
-static void print_times(const struct check *);
-
-/* Exactly one byte then the close, the byte sent plus one: up. */
-static int
-judge(const struct options *o, const struct check *c)
-{
-	char got[8], want[8], shown[4 * SHOWN_MAX + 8];
-
-	if (c->len == 0) {
-		fprintf(stderr, "%s: %s port %s closed the connection without "
-		    "replying\n", prog, o->host, o->port);
-		return 1;
-	}
-	if (c->len > 1) {
-		format_bytes(c->reply, c->len, shown, sizeof shown);
-		fprintf(stderr, "%s: %s port %s sent more than one byte: %s "
-		    "(not a one-byte echo server)\n", prog, o->host, o->port,
-		    shown);
-		return 1;
-	}
-	format_byte(c->reply[0], got, sizeof got);
-	if (!o->quiet)
-		printf("Reply from server: %s\n", got);
-	if (o->verbose)
-		print_times(c);
-	if (c->reply[0] != (unsigned char)(o->byte + 1)) {
-		format_byte((unsigned char)(o->byte + 1), want, sizeof want);
-		fprintf(stderr, "%s: wrong reply %s from %s port %s: expected "
-		    "%s\n", prog, got, o->host, o->port, want);
-		return 1;
-	}
-	return 0;
-}
-
-/* Why no connection was made, in one line. */
-static int
-fail_connect(const struct options *o, const struct check *c)
-{
-	char waited[64] = "";
-
-	if (c->waited)
-		snprintf(waited, sizeof waited, ", after waiting %s s",
-		    o->wait_text);
-	if (strcmp(c->step, "source") == 0)
-		fprintf(stderr, "%s: resolve %s (-s): %s\n", prog, o->source,
-		    gai_strerror(c->gai));
-	else if (strcmp(c->step, "bind") == 0)
-		fprintf(stderr, "%s: bind to %s: %s\n", prog, o->source,
-		    strerror(c->err));
-	else if (c->gai != 0)
-		fprintf(stderr, "%s: resolve %s: %s%s\n", prog, o->host,
-		    gai_strerror(c->gai), waited);
-	else if (strcmp(c->step, "resolve") == 0)
-		fprintf(stderr, "%s: resolve %s: no answer within %s s\n", prog,
-		    o->host, o->timeout_text);
-	else if (c->err == ECONNREFUSED)
-		fprintf(stderr, "%s: no server is listening on %s port %s "
-		    "(connection refused)%s\n", prog, o->host, o->port, waited);
-	else if (c->err == ETIMEDOUT)
-		fprintf(stderr, "%s: connect to %s port %s: no answer within "
-		    "%s s\n", prog, o->host, o->port, o->timeout_text);
-	else
-		fprintf(stderr, "%s: connect to %s port %s: %s\n", prog,
-		    o->host, o->port, strerror(c->err));
-	return 1;
-}
-
-/* Why the reply was not read whole, in one line. */
-static int
-fail_read(const struct options *o, const struct check *c, int err)
-{
-	char got[8];
-
-	if (err == ETIMEDOUT && c->len == 1) {
-		format_byte(c->reply[0], got, sizeof got);
-		fprintf(stderr, "%s: %s port %s sent %s but did not close the "
-		    "connection within %s s\n", prog, o->host, o->port, got,
-		    o->timeout_text);
-	} else if (err == ETIMEDOUT)
-		fprintf(stderr, "%s: no reply from %s port %s within %s s\n",
-		    prog, o->host, o->port, o->timeout_text);
-	else
-		fprintf(stderr, "%s: read from %s port %s: %s\n", prog, o->host,
-		    o->port, strerror(err));
-	return 1;
+	c->failed = BIND;
+	return bind(fd, (const struct sockaddr *)&c->source, c->sourcelen);
 }
 
 /*
@@ -570,7 +627,7 @@ retry(const struct options *o, struct check *c)
 	struct timespec ts;
 	long long left;
 
-	if (o->wait_ms == 0 || strcmp(c->step, "bind") == 0)
+	if (o->wait_ms == 0 || c->failed == BIND)
 		return 0;
 	if (c->gai != 0 ? c->gai != EAI_NONAME && c->gai != EAI_AGAIN :
 	    c->err != ECONNREFUSED)
@@ -590,19 +647,60 @@ retry(const struct options *o, struct check *c)
 	return 1;
 }
 
-/* ---- What only a health check needs: the reply shown, timing, stdio. */
-
-/*
- * A byte as both programs show it: printable ASCII in quotes, so that a
- * space or a quote is visible (' ', '''), and anything else as \xNN.
- */
-static void
-format_byte(unsigned char c, char *buf, size_t size)
+/* Why no connection was made, in one line. */
+static int
+fail_connect(const struct options *o, const struct check *c)
 {
-	if (c >= 0x20 && c < 0x7f)
-		snprintf(buf, size, "'%c'", c);
+	char waited[64] = "";
+
+	if (c->waited)
+		snprintf(waited, sizeof waited, ", after waiting %s s",
+		    o->wait_text);
+	if (c->failed == SOURCE)
+		fprintf(stderr, "%s: resolve %s (-s): %s\n", prog, o->source,
+		    gai_strerror(c->gai));
+	else if (c->failed == BIND)
+		fprintf(stderr, "%s: bind to %s: %s\n", prog, o->source,
+		    strerror(c->err));
+	else if (c->gai != 0)
+		fprintf(stderr, "%s: resolve %s: %s%s\n", prog, o->host,
+		    gai_strerror(c->gai), waited);
+	else if (c->failed == RESOLVE)
+		fprintf(stderr, "%s: resolve %s: no answer within %s s\n", prog,
+		    o->host, o->timeout_text);
+	else if (c->err == ECONNREFUSED)
+		fprintf(stderr, "%s: no server is listening on %s port %s "
+		    "(connection refused)%s\n", prog, o->host, o->port, waited);
+	else if (c->err == ETIMEDOUT)
+		fprintf(stderr, "%s: connect to %s port %s: no answer within "
+		    "%s s\n", prog, o->host, o->port, o->timeout_text);
 	else
-		snprintf(buf, size, "\\x%02x", c);
+		fprintf(stderr, "%s: connect to %s port %s: %s\n", prog,
+		    o->host, o->port, strerror(c->err));
+	return 1;
+}
+
+/* Why the byte was not sent or the reply not read whole, in one line. */
+static int
+fail_exchange(const struct options *o, const struct check *c)
+{
+	char got[8];
+
+	if (c->failed == SEND)
+		fprintf(stderr, "%s: send to %s port %s: %s\n", prog, o->host,
+		    o->port, strerror(c->err));
+	else if (c->err == ETIMEDOUT && c->len == 1) {
+		format_byte(c->reply[0], got, sizeof got);
+		fprintf(stderr, "%s: %s port %s sent %s but did not close the "
+		    "connection within %s s\n", prog, o->host, o->port, got,
+		    o->timeout_text);
+	} else if (c->err == ETIMEDOUT)
+		fprintf(stderr, "%s: no reply from %s port %s within %s s\n",
+		    prog, o->host, o->port, o->timeout_text);
+	else
+		fprintf(stderr, "%s: read from %s port %s: %s\n", prog, o->host,
+		    o->port, strerror(c->err));
+	return 1;
 }
 
 /*
@@ -635,42 +733,6 @@ print_times(const struct check *c)
 	    sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(host, sizeof host, "?");
 	printf("%s port %s: connect %.3f ms, reply %.3f ms\n", host, port,
-	    (double)(c->connected - c->connect_start) / 1000,
+	    (double)(c->connected - c->started) / 1000,
 	    (double)(c->replied - c->sent) / 1000);
-}
-
-/*
- * Started with fd 0, 1 or 2 closed, the socket would get that number,
- * and our output would be written into the connection.  /dev/null holds
- * their places.
- */
-static int
-open_std_fds(void)
-{
-	struct pollfd pfd[3];
-	int fd;
-
-	/* poll marks a closed descriptor POLLNVAL: one call asks for all three. */
-	for (fd = 0; fd <= 2; fd++) {
-		pfd[fd].fd = fd;
-		pfd[fd].events = 0;
-	}
-	if (poll(pfd, 3, 0) == -1)
-		return -1;
-	/* Only a closed one is filled, so an empty root without /dev works. */
-	for (fd = 0; fd <= 2; fd++)
-		if ((pfd[fd].revents & POLLNVAL) &&
-		    open("/dev/null", O_RDWR) != fd)
-			return -1;
-	return 0;
-}
-
-/* Microseconds on a clock that nobody sets and that never jumps. */
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
