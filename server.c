@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Unlicense */
 /*
- * server.c: a TCP one-byte echo server.  For each client, one at a time:
- * accept, read one byte, write back that byte plus one, close, log a line.
- * The lesson comes first: main, then what it calls, in that order.  What
- * only a service needs (supervisors that hand us sockets, a log that must
- * never stall us, closed descriptors, signals) comes after the banner
- * "Running as a service".  Build it with: cc server.c -o server
+ * server.c: a TCP one-byte echo server.  For each client, one at a time,
+ * it accepts the connection, reads one byte, writes back that byte plus
+ * one, closes the connection and logs a line.  Read it top to bottom:
+ * main tells the story, and the functions it calls follow in that order.
+ * What only a service needs (options, supervisors, the log's plumbing,
+ * signals) comes after the banner: stop there, and you have read a whole
+ * socket server.  Build it with: cc server.c -o server
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -35,9 +36,9 @@
 #define DEFAULT_PORT	"29008"
 #define DEFAULT_TIMEOUT	5000	/* milliseconds a client has to send */
 /*
- * listen's backlog: how many clients done with their handshake may wait
- * while we serve another.  With 1, two clients at once are one too many.
- * The kernel caps it at its own limit (net.core.somaxconn on Linux).
+ * listen's backlog: the queue of clients that the kernel has connected
+ * and that wait for our accept.  While we serve one client, the next ones
+ * wait there.  SOMAXCONN asks for the longest queue the system allows.
  */
 #define BACKLOG		SOMAXCONN
 
@@ -58,74 +59,55 @@ struct options {
 	int quiet;		/* -q */
 };
 
-/* A log: lines on fd, written so that they never stall the server. */
-struct log {
-	int fd;
-	int pipe;		/* -1 not known yet, 1 a pipe or socket, 0 not */
-	int cut;		/* the last write stopped inside its line */
-	unsigned long dropped;	/* lines not written since the last one */
-};
-
 static const char *prog = "server";	/* the name we were run as */
 static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM came */
-static struct log out = { 1, -1, 0, 0 };	/* the listening line, clients */
-static struct log err = { 2, -1, 0, 0 };	/* errors */
 
 static int	open_listener(const struct options *);
+static int	listen_first(const char *, const char *, int, int *);
 static int	listen_on(const struct addrinfo *, int);
 static int	announce(int, long);
 static int	set_timeout(int, long);
-static void	serve(int, int, struct exchange *);
+static void	serve(int, int, long, struct exchange *);
 static ssize_t	read_request(int, unsigned char *, size_t, long long);
-static void	log_connection(struct log *, const struct sockaddr *,
+static int	wait_readable(int, long long);
+static long long now_ms(void);
+static void	linger(int, int, unsigned char *, size_t, long long);
+static int	accept_failed(int);
+static int	copies_timeout(int);
+static void	log_connection(int, const struct sockaddr *,
 	    const struct exchange *);
 static void	format_address(const struct sockaddr *, char *, size_t);
 static void	format_byte(unsigned char, char *);
 
-static int	copies_timeout(int);
 static void	parse_options(int, char *[], struct options *);
-static void	check_operands(int, char *[], struct options *);
-static void	usage(struct log *, int);
-static long	parse_seconds(const char *);
-static long	parse_number(const char *, long, long);
 static int	setup(void);
-static int	open_std_fds(void);
-static int	set_signals(void);
-static void	on_signal(int);
 static int	serve_inetd(const struct options *);
-static int	inetd_socket(struct sockaddr_storage *);
-static int	is_tcp_connection(int);
 static int	activated(void);
-static long	listen_fds(void);
 static int	inherited_listener(const struct options *);
-static int	wait_readable(int, long long);
-static void	linger(int, int, unsigned char *, size_t, long long);
-static int	accept_failed(int);
 static void	say(const char *, ...);
-static void	log_line(struct log *, const char *);
-static void	log_kind(struct log *, const struct stat *);
-static long long now_ms(void);
+static void	log_line(int, const char *);
+static void	log_dropped(int);
 
 int
 main(int argc, char *argv[])
 {
-	struct sockaddr_storage peer;
+	struct sockaddr_storage peer;	/* the client's address */
 	socklen_t len;
 	struct options o;
 	struct exchange x;
 	int lfd, cfd;
 
-	parse_options(argc, argv, &o);
+	parse_options(argc, argv, &o);	/* -b, -t, -q, the port: see the banner */
 	if (setup() == -1)	/* descriptors 0-2, signals: see the banner */
 		return 1;
-	if (o.inetd)		/* a supervisor accepted the client for us */
+	if (o.inetd)	/* -i: a supervisor accepted the client: the banner */
 		return serve_inetd(&o);
-
-	/* The listening socket: handed over by systemd, or made here. */
+	/* The listening socket: systemd's (see the banner), or one we make. */
 	lfd = activated() ? inherited_listener(&o) : open_listener(&o);
 	if (lfd == -1 || announce(lfd, o.timeout) == -1)
 		return 1;
 
+	/* One client at a time, until SIGINT or SIGTERM sets stop. */
 	while (!stop) {
 		len = sizeof peer;
 		if ((cfd = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
@@ -133,57 +115,70 @@ main(int argc, char *argv[])
 				return 1;
 			continue;
 		}
-		x.deadline = now_ms() + o.timeout;
 		if (!copies_timeout(cfd))
 			set_timeout(cfd, o.timeout);
-		serve(cfd, cfd, &x);
+		serve(cfd, cfd, o.timeout, &x);
 		close(cfd);
 		if (!o.quiet)
-			log_connection(&out, (struct sockaddr *)&peer, &x);
+			log_connection(STDOUT_FILENO, (struct sockaddr *)&peer,
+			    &x);
 	}
-	log_line(&out, "");	/* the count of lines dropped, if any */
-	log_line(&err, "");
+	log_dropped(STDOUT_FILENO);	/* how many log lines were lost, if any */
+	log_dropped(STDERR_FILENO);
 	close(lfd);
 	return 0;
 }
 
 /*
- * Make a socket listening on o->host (NULL: every local address) and
- * o->port.  getaddrinfo turns them into socket addresses, IPv6 and IPv4,
- * so nothing here depends on one family.  IPv6 comes first: for every
- * address "::" takes IPv4 clients too, and 0.0.0.0 is only for a host
- * without IPv6 (socket or bind then fail with one of these errnos).
+ * Make the listening socket.  Without -b, it listens on every address of
+ * the host: "::", the IPv6 wildcard, takes IPv4 clients too once
+ * IPV6_V6ONLY is off.  Only a host without IPv6 gets the IPv4 wildcard,
+ * 0.0.0.0.  With -b, it listens on the first address of that name that works.
  */
 static int
 open_listener(const struct options *o)
 {
-	struct addrinfo hints, *res, *ai;
 	const char *port = o->port ? o->port : DEFAULT_PORT;
-	int fd = -1, gai, pass, saved;
+	int fd, gai = 0;
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((gai = getaddrinfo(o->host, port, &hints, &res)) != 0) {
+	if (o->host != NULL)
+		fd = listen_first(o->host, port, AF_UNSPEC, &gai);
+	else if ((fd = listen_first(NULL, port, AF_INET6, &gai)) == -1 &&
+	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+		fd = listen_first(NULL, port, AF_INET, &gai);	/* no IPv6 */
+	if (fd == -1 && gai != 0)
 		say("resolve %s port %s: %s", o->host ? o->host : "*", port,
 		    gai_strerror(gai));
+	else if (fd == -1)
+		say("bind to %s%sport %s: %s", o->host ? o->host : "",
+		    o->host ? " " : "", port, strerror(errno));
+	return fd;
+}
+
+/*
+ * getaddrinfo turns a name and a port into socket addresses, IPv6 or IPv4;
+ * with no name and AI_PASSIVE, into the wildcard address.  Listen on the
+ * first one that works; or -1, with errno or *gai (getaddrinfo's error).
+ */
+static int
+listen_first(const char *host, const char *port, int family, int *gai)
+{
+	struct addrinfo hints, *res, *ai;
+	int fd = -1, saved;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;	/* TCP */
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0) {
+		errno = 0;
 		return -1;
 	}
-	errno = EAFNOSUPPORT;
-	for (pass = 0; pass < 2 && fd == -1; pass++) {
-		if (pass == 1 && o->host == NULL && errno != EAFNOSUPPORT &&
-		    errno != EADDRNOTAVAIL)
-			break;
-		for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-			if ((ai->ai_family == AF_INET6) == (pass == 0))
-				fd = listen_on(ai, o->host == NULL);
-	}
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
+		fd = listen_on(ai, host == NULL);
 	saved = errno;
 	freeaddrinfo(res);
-	if (fd == -1)
-		say("bind to %s%sport %s: %s", o->host ? o->host : "",
-		    o->host ? " " : "", port, strerror(saved));
+	errno = saved;
 	return fd;
 }
 
@@ -196,24 +191,29 @@ listen_on(const struct addrinfo *ai, int every)
 	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
 		return -1;
 	/*
-	 * The server closes first, so TIME_WAIT lands on its port: without
-	 * SO_REUSEADDR a restart fails with EADDRINUSE for a minute or so.
+	 * After a connection ends, the side that closed first keeps its port
+	 * reserved for a minute or two (TIME_WAIT), so that late packets are
+	 * not taken for a new connection.  We close first, so a restarted
+	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* Some hosts make IPv6 sockets IPv6 only unless told. */
+	/* Some hosts make IPv6 sockets IPv6 only unless told otherwise. */
 	if (ok && every && ai->ai_family == AF_INET6)
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof off) == 0;
 	if (ok && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 	    listen(fd, BACKLOG) == 0)
 		return fd;
-	saved = errno;
+	saved = errno;	/* close must not change the errno we report */
 	close(fd);
 	errno = saved;
 	return -1;
 }
 
-/* Set the clients' time limit, and say where we listen (for port 0). */
+/*
+ * Give the listening socket the clients' time limit, and say where we
+ * listen: getsockname tells the port the kernel chose for port 0.
+ */
 static int
 announce(int lfd, long timeout)
 {
@@ -226,7 +226,6 @@ announce(int lfd, long timeout)
 		say("setsockopt SO_RCVTIMEO: %s", strerror(errno));
 		return -1;
 	}
-	/* getsockname tells the port the kernel chose when we asked for 0. */
 	if (getsockname(lfd, (struct sockaddr *)&addr, &len) == -1) {
 		say("getsockname: %s", strerror(errno));
 		return -1;
@@ -235,14 +234,14 @@ announce(int lfd, long timeout)
 	if (n > 0 && (size_t)n < sizeof line)
 		format_address((struct sockaddr *)&addr, line + n,
 		    sizeof line - (size_t)n);
-	log_line(&out, line);
+	log_line(STDOUT_FILENO, line);
 	return 0;
 }
 
 /*
- * A receive timeout: a read that waits longer fails with EAGAIN.  Set on
- * the listening socket, it is copied to each accepted socket (Linux and
- * the BSDs do this), so a silent client costs no extra system call.
+ * A client that connects and never sends must not hold us for ever: a
+ * receive timeout makes a read that waits longer fail with EAGAIN.  Set on
+ * the listening socket, it is copied to the sockets accept returns.
  */
 static int
 set_timeout(int fd, long ms)
@@ -255,19 +254,16 @@ set_timeout(int fd, long ms)
 }
 
 /*
- * Serve one client: read its byte, write that byte plus one.  in and out
- * are one socket: the same descriptor in the loop, fds 0 and 1 with -i.
- * Closing with bytes unread makes the kernel send a reset (RST: an abrupt
- * close, and the client's kernel throws away what it has not yet handed
- * over, our reply too), so a client that sent a whole buffer, and may
- * have more on the way, gets a lingering close (linger).
+ * Serve one client: read its byte, write back that byte plus one.  in and
+ * out are one socket (with -i, fds 0 and 1).  Its deadline: timeout from now.
  */
 static void
-serve(int in, int out, struct exchange *x)
+serve(int in, int out, long timeout, struct exchange *x)
 {
 	unsigned char buf[512], reply;
 	ssize_t w;
 
+	x->deadline = now_ms() + timeout;
 	x->err = x->byte = 0;
 	if ((x->n = read_request(in, buf, sizeof buf, x->deadline)) <= 0) {
 		x->err = x->n == -1 ? errno : 0;	/* 0: EOF, no byte */
@@ -275,21 +271,22 @@ serve(int in, int out, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* One byte fits an empty send buffer: this does not wait. */
+	/* One byte fits the empty send buffer of a new connection. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
 		x->err = errno;	/* EPIPE, ECONNRESET: the client left */
 	else if ((size_t)x->n == sizeof buf)
-		linger(in, out, buf, sizeof buf, x->deadline);
+		linger(in, out, buf, sizeof buf, x->deadline);	/* more? */
 }
 
 /*
- * Read the client's byte, and whatever came with it (a newline from nc
- * or telnet), so that our close is a clean one (FIN), not a reset.  The
- * receive timeout ends a read that waits too long; a signal or a socket
- * handed over non-blocking ends it early: then we wait for what is left
- * of the client's time, never more (wait_readable).
+ * Read the client's byte.  We read a whole buffer: nc and telnet send a
+ * newline after the byte, and a byte left unread would turn our close
+ * into a reset (see linger).  read waits until bytes come, or fails having
+ * read nothing: EAGAIN when the receive timeout ends the wait, or at once
+ * on a non-blocking socket (a supervisor may hand one over); EINTR when a
+ * signal came.  Then we wait out the time left (wait_readable), and retry.
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
@@ -303,9 +300,126 @@ read_request(int fd, unsigned char *buf, size_t size, long long deadline)
 	return n;
 }
 
+/*
+ * Wait until fd has bytes to read, or until the deadline: then -1, with
+ * errno ETIMEDOUT.  poll returns when an event comes or its timeout ends.
+ * The deadline was fixed when the client came, so a signal, or a stop
+ * and continue (SIGSTOP, SIGCONT), never buys a client more time.
+ */
+static int
+wait_readable(int fd, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0)
+			return 0;
+		if (r == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * Milliseconds on a clock that nobody sets and that never jumps, for
+ * deadlines.  The time of day may be set back or forward.
+ */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The lingering close.  A socket closed with bytes still unread makes the
+ * kernel send a reset (RST): an abrupt end, after which the client's
+ * kernel throws away what it has not yet handed over, our reply too.  A
+ * normal close sends a FIN instead: "no more data".  So a client that
+ * filled our buffer, and may have more on the way, gets our FIN first
+ * (shutdown), and we read and drop what still comes, until its own FIN
+ * (read returns 0) or the deadline.  Then the close is a clean one.
+ */
+static void
+linger(int in, int out, unsigned char *buf, size_t size, long long deadline)
+{
+	ssize_t n;
+
+	if (shutdown(out, SHUT_WR) == -1)
+		return;
+	do {
+		if (wait_readable(in, deadline) == -1)
+			return;
+		n = read(in, buf, size);
+	} while (n > 0 || (n == -1 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK)));
+}
+
+/*
+ * accept failed: 0 to accept again, -1 when the listening socket itself
+ * is broken and the server must stop.
+ */
+static int
+accept_failed(int e)
+{
+	switch (e) {
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		say("accept: %s", strerror(e));
+		sleep(1);	/* out of descriptors or memory: let some free */
+		return 0;
+	case EBADF:
+	case EINVAL:
+	case ENOTSOCK:
+		say("accept: %s", strerror(e));
+		return -1;
+	default:
+		/*
+		 * The rest is not our failure.  EINTR: a signal came while
+		 * accept waited ("interrupted"), and the loop checks stop.
+		 * ECONNABORTED, EPROTO and network errors: a client left
+		 * while it waited in the queue.  EAGAIN: the receive timeout,
+		 * which Linux applies to accept too.
+		 */
+		return 0;
+	}
+}
+
+/*
+ * Did the accepted socket get the listening socket's timeout?  POSIX does
+ * not say that it must.  We ask of the first client only; where the answer
+ * is no, main sets the timeout on each client.
+ */
+static int
+copies_timeout(int fd)
+{
+	static int known, copies;
+	struct timeval tv;
+	socklen_t len = sizeof tv;
+
+	if (!known) {
+		known = 1;
+		copies = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
+		    (tv.tv_sec != 0 || tv.tv_usec != 0);
+	}
+	return copies;
+}
+
 /* One line for the log: who, and what came of the connection. */
 static void
-log_connection(struct log *log, const struct sockaddr *peer,
+log_connection(int fd, const struct sockaddr *peer,
     const struct exchange *x)
 {
 	char line[256], who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
@@ -325,7 +439,7 @@ log_connection(struct log *log, const struct sockaddr *peer,
 	else
 		snprintf(line, sizeof line, "%s: read: %s", who,
 		    strerror(x->err));
-	log_line(log, line);
+	log_line(fd, line);
 }
 
 /*
@@ -387,24 +501,30 @@ format_byte(unsigned char c, char *buf)
 /* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
 #define LISTEN_FD	3
 
-/*
- * Did the accepted socket get the listener's timeout?  Asked of the
- * first client only; where the answer is no, main sets it on each one.
- */
-static int
-copies_timeout(int fd)
-{
-	static int known, copies;
-	struct timeval tv;
-	socklen_t len = sizeof tv;
+/* A log: lines on fd, written so that they never stall the server. */
+struct log {
+	int fd;
+	int pipe;		/* -1 not known yet, 1 a pipe or socket, 0 not */
+	int cut;		/* the last write stopped inside its line */
+	unsigned long dropped;	/* lines not written since the last one */
+};
 
-	if (!known) {
-		known = 1;
-		copies = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
-		    (tv.tv_sec != 0 || tv.tv_usec != 0);
-	}
-	return copies;
-}
+/* The logs of fds 1 (the listening line, clients) and 2 (errors). */
+static struct log logs[3] = {
+	{ 0, 0, 0, 0 }, { 1, -1, 0, 0 }, { 2, -1, 0, 0 }
+};
+
+static void	check_operands(int, char *[], struct options *);
+static void	usage(int, int);
+static long	parse_seconds(const char *);
+static long	parse_number(const char *, long, long);
+static int	open_std_fds(void);
+static int	set_signals(void);
+static void	on_signal(int);
+static int	inetd_socket(struct sockaddr_storage *);
+static int	is_tcp_connection(int);
+static long	listen_fds(void);
+static void	log_kind(struct log *, const struct stat *);
 
 /* The command line, checked; usage errors exit 2 from here. */
 static void
@@ -421,7 +541,7 @@ parse_options(int argc, char *argv[], struct options *o)
 	while ((ch = getopt(argc, argv, "hiqb:t:")) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(&out, 0);
+			usage(STDOUT_FILENO, 0);
 			break;
 		case 'i':
 			o->inetd = 1;
@@ -432,14 +552,14 @@ parse_options(int argc, char *argv[], struct options *o)
 		case 'b':
 			if (*optarg == '\0') {
 				say("-b needs an address");
-				usage(&err, 2);
+				usage(STDERR_FILENO, 2);
 			}
 			o->host = optarg;
 			break;
 		case 't':
 			if ((o->timeout = parse_seconds(optarg)) == -1) {
 				say("invalid timeout '%s'", optarg);
-				usage(&err, 2);
+				usage(STDERR_FILENO, 2);
 			}
 			break;
 		default:
@@ -447,7 +567,7 @@ parse_options(int argc, char *argv[], struct options *o)
 				say("missing argument to '-%c'", optopt);
 			else
 				say("unknown option '-%c'", optopt);
-			usage(&err, 2);
+			usage(STDERR_FILENO, 2);
 		}
 	}
 	check_operands(argc - optind, argv + optind, o);
@@ -458,15 +578,15 @@ static void
 check_operands(int argc, char *argv[], struct options *o)
 {
 	if (argc > 1)
-		usage(&err, 2);
+		usage(STDERR_FILENO, 2);
 	if (argc == 1 && parse_number(argv[0], 0, 65535) == -1) {
 		say("invalid port '%s'", argv[0]);
-		usage(&err, 2);
+		usage(STDERR_FILENO, 2);
 	}
 	o->port = argc == 1 ? argv[0] : NULL;
 	if (o->inetd && (o->host != NULL || o->port != NULL)) {
 		say("-i serves the connection it is given: no -b, no port");
-		usage(&err, 2);
+		usage(STDERR_FILENO, 2);
 	}
 	/*
 	 * A supervisor set up for -i, and -i forgotten: we would write our
@@ -483,13 +603,13 @@ check_operands(int argc, char *argv[], struct options *o)
 }
 
 static void
-usage(struct log *to, int status)
+usage(int fd, int status)
 {
 	char line[128];
 
 	snprintf(line, sizeof line,
 	    "usage: %s [-hiq] [-b address] [-t seconds] [port]", prog);
-	log_line(to, line);
+	log_line(fd, line);
 	exit(status);
 }
 
@@ -621,18 +741,12 @@ serve_inetd(const struct options *o)
 
 	if ((fd = inetd_socket(&peer)) == -1)
 		return 1;
-	x.deadline = now_ms() + o->timeout;
-	/* No receive timeout is set here: wait first, then read. */
-	if (wait_readable(fd, x.deadline) == -1) {
-		x.n = -1;
-		x.err = errno;
-		x.byte = 0;
-	} else
-		serve(fd, fd == 0 ? 1 : fd, &x);
+	set_timeout(fd, o->timeout);	/* no listening socket to copy it from */
+	serve(fd, fd == 0 ? 1 : fd, o->timeout, &x);
 	if (!o->quiet && fstat(fd, &in) == 0 && fstat(2, &e) == 0 &&
 	    (in.st_dev != e.st_dev || in.st_ino != e.st_ino)) {
-		log_kind(&err, &e);
-		log_connection(&err, (struct sockaddr *)&peer, &x);
+		log_kind(&logs[STDERR_FILENO], &e);
+		log_connection(STDERR_FILENO, (struct sockaddr *)&peer, &x);
 	}
 	return x.n > 0 && x.err == 0 ? 0 : 1;
 }
@@ -737,7 +851,7 @@ inherited_listener(const struct options *o)
 	if (o->host != NULL || o->port != NULL) {
 		say("systemd passed the listening socket (LISTEN_FDS): "
 		    "no -b, no port");
-		usage(&err, 2);
+		usage(STDERR_FILENO, 2);
 	}
 	if (listen_fds() != 1) {
 		say(listen_fds() == -2 ? "LISTEN_FDS is not a number; give the "
@@ -764,87 +878,6 @@ inherited_listener(const struct options *o)
 	return LISTEN_FD;
 }
 
-/*
- * Wait until fd has bytes to read, or until the deadline (-1, with errno
- * ETIMEDOUT).  The deadline is on the monotonic clock, fixed when the
- * client came: a signal, a stop and continue (SIGSTOP, SIGCONT), or a
- * socket handed over non-blocking never buys a client more time.
- */
-static int
-wait_readable(int fd, long long deadline)
-{
-	struct pollfd pfd;
-	long long left;
-	int r;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r > 0)
-			return 0;
-		if (r == -1 && errno != EINTR)
-			return -1;
-	}
-}
-
-/*
- * The lingering close, for a client that sent a whole buffer and may
- * have more on the way: send our FIN first (the reply is then complete
- * for the client), and read what still comes until the client's FIN or
- * the deadline, however the client trickles.  Then the close is clean.
- */
-static void
-linger(int in, int out, unsigned char *buf, size_t size, long long deadline)
-{
-	ssize_t n;
-
-	if (shutdown(out, SHUT_WR) == -1)
-		return;
-	do {
-		if (wait_readable(in, deadline) == -1)
-			return;
-		n = read(in, buf, size);
-	} while (n > 0 || (n == -1 && (errno == EINTR || errno == EAGAIN ||
-	    errno == EWOULDBLOCK)));
-}
-
-/*
- * accept failed: 0 to accept again, -1 when the listening socket itself
- * is broken and the server must stop.
- */
-static int
-accept_failed(int e)
-{
-	switch (e) {
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		say("accept: %s", strerror(e));
-		sleep(1);	/* out of resources: let some free */
-		return 0;
-	case EBADF:
-	case EINVAL:
-	case ENOTSOCK:
-		say("accept: %s", strerror(e));
-		return -1;
-	default:
-		/*
-		 * The rest is not our failure: EINTR, a signal (the loop
-		 * checks stop); ECONNABORTED, EPROTO and network errors, a
-		 * client that left while queued; EAGAIN, the receive
-		 * timeout, which Linux applies to accept too, so a signal
-		 * that lands just before accept is seen within -t seconds.
-		 */
-		return 0;
-	}
-}
-
 /* An error line on stderr: "server: " and the message. */
 static void
 say(const char *fmt, ...)
@@ -859,7 +892,7 @@ say(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
-	log_line(&err, line);
+	log_line(STDERR_FILENO, line);
 }
 
 /*
@@ -876,8 +909,9 @@ say(const char *fmt, ...)
  * ended with a newline first, so that no two lines share one.
  */
 static void
-log_line(struct log *log, const char *line)
+log_line(int fd, const char *line)
 {
+	struct log *log = &logs[fd];
 	struct stat st;
 	struct pollfd pfd;
 	char buf[640];
@@ -921,6 +955,13 @@ drop:
 		log->dropped++;
 }
 
+/* At exit: the count of lines dropped since the last one written, if any. */
+static void
+log_dropped(int fd)
+{
+	log_line(fd, "");
+}
+
 /*
  * What a log writes to, from its fstat (NULL: unknown).  A pipe, a socket
  * or a terminal may stall: log_line asks poll first.  A file may reach
@@ -940,14 +981,4 @@ log_kind(struct log *log, const struct stat *st)
 		sa.sa_handler = SIG_IGN;
 		sigaction(SIGXFSZ, &sa, NULL);
 	}
-}
-
-/* Milliseconds on a clock that nobody sets and that never jumps. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
