@@ -2,10 +2,11 @@
 /*
  * client.c: a client for the TCP one-byte echo server.  It connects,
  * sends one byte, and checks the reply: that byte plus one, then the
- * server's close.  Read it top to bottom: main tells the story of one
- * connection, and the functions it calls follow in that order.  What only
- * a health check needs (options, -w, messages, timing) comes after the
- * banner: stop there, and you have read a socket client.  cc client.c
+ * server's close.  Its socket calls, in order: getaddrinfo (in resolve),
+ * socket and connect (connect_one), write (send_byte), read (read_reply),
+ * close (main).  Read it top to bottom: main tells the story, and the
+ * functions it calls follow in that order.  What only a health check
+ * needs (options, -w, messages) comes after the banner: stop there.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -35,7 +36,7 @@ struct options {
 	const char *host, *port;	/* the server */
 	unsigned char byte;		/* -c: the byte we send */
 	long timeout_ms;		/* -t: the time the check may take */
-	int family;			/* -4, -6: AF_INET, AF_INET6; or AF_UNSPEC */
+	int family;			/* -4, -6; else AF_UNSPEC */
 	const char *source;		/* -s: our address, or NULL */
 	long wait_ms;			/* -w: 0 when not given */
 	const char *timeout_text, *wait_text;	/* as given, for messages */
@@ -51,10 +52,10 @@ struct check {
 	size_t len;
 	enum step failed;		/* the step that failed, and why: */
 	int gai, err;			/* a getaddrinfo error, or errno */
-	struct sockaddr_storage addr;	/* the address that answered */
-	socklen_t addrlen;
+	struct sockaddr_storage addr;	/* the address that answered: */
+	socklen_t addrlen;		/* a sockaddr_storage fits any family */
 	/* Only for -s, -w and -v: */
-	struct sockaddr_storage source;	/* -s, resolved; sourcelen 0: no -s */
+	struct sockaddr_storage source;	/* -s; sourcelen 0: no -s */
 	socklen_t sourcelen;
 	long long wait_end, pause;	/* -w: when it runs out, next pause */
 	int waited;			/* -w ran out */
@@ -63,7 +64,7 @@ struct check {
 
 static const char *prog = "client";	/* the name we were run as */
 
-static int	resolve(const struct options *, struct check *, struct addrinfo **);
+static struct addrinfo *resolve(const struct options *, struct check *);
 static int	connect_any(struct check *, struct addrinfo *);
 static int	connect_one(const struct addrinfo *, struct check *, long long);
 static int	wait_until(int, short, long long);
@@ -91,8 +92,9 @@ main(int argc, char *argv[])
 	int fd = -1;
 
 	parse_options(argc, argv, &o);
-	if (setup() == -1)	/* descriptors 0-2, SIGPIPE: see the banner */
+	if (setup() == -1)	/* fds 0-2 must be open: see the banner */
 		return 1;
+	signal(SIGPIPE, SIG_IGN);	/* a closed socket: EPIPE, not death */
 	c.wait_end = now_us() + (long long)o.wait_ms * 1000;
 	if (o.source != NULL && resolve_source(&o, &c) == -1)	/* -s */
 		return fail_connect(&o, &c);
@@ -104,7 +106,7 @@ main(int argc, char *argv[])
 	 */
 	do {
 		c.deadline = now_us() + (long long)o.timeout_ms * 1000;
-		if (resolve(&o, &c, &res) == 0) {
+		if ((res = resolve(&o, &c)) != NULL) {
 			fd = connect_any(&c, res);
 			freeaddrinfo(res);
 		}
@@ -124,10 +126,10 @@ main(int argc, char *argv[])
  * (SOCK_STREAM), of the family -4, -6 or -s asked for.  A name may have
  * several: localhost is often ::1 (IPv6) and 127.0.0.1 (IPv4).
  */
-static int
-resolve(const struct options *o, struct check *c, struct addrinfo **res)
+static struct addrinfo *
+resolve(const struct options *o, struct check *c)
 {
-	struct addrinfo hints;
+	struct addrinfo hints, *res;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
@@ -135,14 +137,13 @@ resolve(const struct options *o, struct check *c, struct addrinfo **res)
 	hints.ai_flags = AI_NUMERICSERV;	/* the port is a number */
 	c->failed = RESOLVE;
 	c->err = 0;
-	if ((c->gai = getaddrinfo(o->host, o->port, &hints, res)) != 0)
-		return -1;
-	if (now_us() >= c->deadline) {	/* getaddrinfo took all of -t */
-		freeaddrinfo(*res);
-		c->err = ETIMEDOUT;
-		return -1;
-	}
-	return 0;
+	if ((c->gai = getaddrinfo(o->host, o->port, &hints, &res)) != 0)
+		return NULL;
+	if (now_us() < c->deadline)
+		return res;
+	freeaddrinfo(res);	/* getaddrinfo took all of -t */
+	c->err = ETIMEDOUT;
+	return NULL;
 }
 
 /*
@@ -186,8 +187,7 @@ connect_any(struct check *c, struct addrinfo *res)
  *    or badly (poll returns when an event comes, or at the timeout);
  * 4. read the outcome with getsockopt SO_ERROR: 0 means connected, else
  *    it is the errno that a plain connect would have failed with.
- * The socket stays non-blocking: every later wait is a poll, with the
- * same deadline.
+ * It stays non-blocking: every later wait is a poll, to the deadline.
  */
 static int
 connect_one(const struct addrinfo *ai, struct check *c, long long end)
@@ -200,7 +200,7 @@ connect_one(const struct addrinfo *ai, struct check *c, long long end)
 		return -1;
 	if (c->sourcelen != 0 && bind_source(fd, c) == -1)	/* -s */
 		goto fail;
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)	/* no other flag to keep */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
 		goto fail;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;	/* loopback may connect at once */
@@ -240,34 +240,35 @@ send_byte(int fd, unsigned char byte, struct check *c)
 }
 
 /*
- * Read the reply, then wait for the server's close.  A side that closes
- * sends a FIN ("no more data"), and our read then returns 0 (EOF).  So
- * only a server that sends one byte and closes passes, not one whose
- * greeting happens to start with our byte.  A good server's FIN comes
- * with the byte or just after it.  A second byte ends the reading.
+ * Read the reply, then the server's close.  A side that closes sends a
+ * FIN ("no more data"), and our read then returns 0 (end of file).  We
+ * wait for it, so that a server whose greeting merely starts with our
+ * byte does not pass.  The loop ends at the close, at a second byte (not
+ * our server), at an error, or at the deadline.
  */
 static int
 read_reply(int fd, struct check *c)
 {
 	ssize_t n;
-	int ready = 0;
+	int ready = 0;	/* a byte just came: its FIN is likely there too */
 
 	c->failed = READ;
 	c->len = 0;
 	for (;;) {
 		if (!ready && wait_until(fd, POLLIN, c->deadline) == -1)
-			break;
+			break;	/* the deadline */
 		n = read(fd, c->reply + c->len, sizeof c->reply - c->len);
-		if (n == 0 || (n > 0 && (c->len += (size_t)n) > 1)) {
+		if (n > 0)
+			c->len += (size_t)n;
+		if (n == 0 || c->len > 1) {	/* closed, or a 2nd byte */
 			c->replied = now_us();
 			return 0;
 		}
-		/* After the byte, read again at once: the FIN is likely there. */
 		ready = n > 0;
-		/* Nothing to read yet (EAGAIN), or a signal: wait, read again. */
+		/* EAGAIN: nothing yet; EINTR: a signal.  Wait, read again. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
-			break;
+			break;	/* an error */
 	}
 	c->err = errno;
 	return -1;
@@ -547,11 +548,7 @@ usage(FILE *to, int status)
 	exit(status);
 }
 
-/*
- * What every start needs.  Descriptors 0-2 must be open (open_std_fds).
- * Writing to a connection the server has closed raises SIGPIPE, which
- * kills: ignored, it makes that write fail with EPIPE.
- */
+/* What every start needs: descriptors 0-2 open (open_std_fds). */
 static int
 setup(void)
 {
@@ -559,7 +556,6 @@ setup(void)
 		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
 		return -1;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 

@@ -2,11 +2,13 @@
 /*
  * server.c: a TCP one-byte echo server.  For each client, one at a time,
  * it accepts the connection, reads one byte, writes back that byte plus
- * one, closes the connection and logs a line.  Read it top to bottom:
+ * one, closes the connection and logs a line.  Its socket calls, in order:
+ * getaddrinfo, socket, setsockopt, bind, listen (in open_listener and
+ * listen_on) make the listening socket; then, for each client, accept
+ * (main), read and write (serve), close (main).  Read it top to bottom:
  * main tells the story, and the functions it calls follow in that order.
  * What only a service needs (options, supervisors, the log's plumbing,
- * signals) comes after the banner: stop there, and you have read a whole
- * socket server.  Build it with: cc server.c -o server
+ * signals) comes after the banner: stop there.  cc server.c -o server
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -97,10 +99,10 @@ main(int argc, char *argv[])
 	struct exchange x;
 	int lfd, cfd;
 
-	parse_options(argc, argv, &o);	/* -b, -t, -q, the port: see the banner */
+	parse_options(argc, argv, &o);	/* -b, -t, the port: see the banner */
 	if (setup() == -1)	/* descriptors 0-2, signals: see the banner */
 		return 1;
-	if (o.inetd)	/* -i: a supervisor accepted the client: the banner */
+	if (o.inetd)	/* -i: inetd accepted the client for us: the banner */
 		return serve_inetd(&o);
 	/* The listening socket: systemd's (see the banner), or one we make. */
 	lfd = activated() ? inherited_listener(&o) : open_listener(&o);
@@ -123,7 +125,7 @@ main(int argc, char *argv[])
 			log_connection(STDOUT_FILENO, (struct sockaddr *)&peer,
 			    &x);
 	}
-	log_dropped(STDOUT_FILENO);	/* how many log lines were lost, if any */
+	log_dropped(STDOUT_FILENO);	/* how many log lines were lost */
 	log_dropped(STDERR_FILENO);
 	close(lfd);
 	return 0;
@@ -197,7 +199,7 @@ listen_on(const struct addrinfo *ai, int every)
 	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* Some hosts make IPv6 sockets IPv6 only unless told otherwise. */
+	/* IPv4 clients too (::ffff:a.b.c.d): some hosts say no by default. */
 	if (ok && every && ai->ai_family == AF_INET6)
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof off) == 0;
@@ -212,7 +214,8 @@ listen_on(const struct addrinfo *ai, int every)
 
 /*
  * Give the listening socket the clients' time limit, and say where we
- * listen: getsockname tells the port the kernel chose for port 0.
+ * listen.  Port 0 asks the kernel for any free port (the tests do so):
+ * getsockname tells which one it chose.
  */
 static int
 announce(int lfd, long timeout)
@@ -271,7 +274,7 @@ serve(int in, int out, long timeout, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* One byte fits the empty send buffer of a new connection. */
+	/* A new connection's send buffer is empty: one byte goes in at once. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
@@ -391,7 +394,7 @@ accept_failed(int e)
 		 * accept waited ("interrupted"), and the loop checks stop.
 		 * ECONNABORTED, EPROTO and network errors: a client left
 		 * while it waited in the queue.  EAGAIN: the receive timeout,
-		 * which Linux applies to accept too.
+		 * which Linux applies to accept too: it returns every -t.
 		 */
 		return 0;
 	}
