@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Unlicense */
 /*
- * client.c: a client for the TCP one-byte echo server.  It connects,
- * sends one byte, and checks the reply: that byte plus one, then the
- * server's close.  Its socket calls, in order: getaddrinfo (in resolve),
- * socket and connect (connect_one), write (send_byte), read (read_reply),
- * close (main).  Read it top to bottom: main tells the story, and the
- * functions it calls follow in that order.  What only a health check
- * needs (options, -w, messages) comes after the banner: stop there.
+ * client.c: a client for the TCP one-byte echo server.  It sends a byte
+ * and checks the reply: that byte plus one, then the server's close.  Bare,
+ * with no error checks and no time limit, a client is these calls:
+ *	getaddrinfo("localhost", "29008", &hints, &ai);	name to address
+ *	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+ *	connect(fd, ai->ai_addr, ai->ai_addrlen);	TCP's handshake
+ *	write(fd, &byte, 1);
+ *	read(fd, &reply, 1);
+ *	close(fd);
+ * This file makes them (in resolve, connect_one, send_byte, read_reply,
+ * main), checks each, all within one deadline.  Read it top to bottom: main
+ * tells the story, the functions follow in that order; the banner ends it.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -74,7 +79,7 @@ static int	read_reply(int, struct check *);
 static int	judge(const struct options *, const struct check *);
 static void	format_byte(unsigned char, char *, size_t);
 static void	parse_options(int, char *[], struct options *);
-static int	setup(void);
+static int	setup(const struct options *, struct check *);
 static int	resolve_source(const struct options *, struct check *);
 static int	bind_source(int, struct check *);
 static int	retry(const struct options *, struct check *);
@@ -92,12 +97,10 @@ main(int argc, char *argv[])
 	int fd = -1;
 
 	parse_options(argc, argv, &o);
-	if (setup() == -1)	/* fds 0-2 must be open: see the banner */
+	if (setup(&o, &c) == -1)	/* fds 0-2, -s, -w: see the banner */
 		return 1;
-	signal(SIGPIPE, SIG_IGN);	/* a closed socket: EPIPE, not death */
-	c.wait_end = now_us() + (long long)o.wait_ms * 1000;
-	if (o.source != NULL && resolve_source(&o, &c) == -1)	/* -s */
-		return fail_connect(&o, &c);
+	/* A write to a closed socket would kill us (SIGPIPE): fail instead. */
+	signal(SIGPIPE, SIG_IGN);
 
 	/*
 	 * Find the server's addresses, and connect to one of them.  -t bounds
@@ -177,10 +180,9 @@ connect_any(struct check *c, struct addrinfo *res)
 }
 
 /*
- * Make a socket and connect it to one address, giving up at end.  A
- * plain connect waits until TCP's handshake is over.  For a host that
- * never answers, that can be minutes.  So we connect the portable way
- * with a deadline (OpenBSD nc's timeout_connect does the same):
+ * Make a socket and connect it to one address, giving up at end.  A plain
+ * connect waits until TCP's handshake is over: minutes, for a host that
+ * never answers.  So we connect the portable way with a deadline:
  * 1. make the socket non-blocking: then no call on it waits;
  * 2. connect: it starts the handshake and fails at once with EINPROGRESS;
  * 3. poll until the socket is writable: the handshake is then over, well
@@ -233,10 +235,8 @@ send_byte(int fd, unsigned char byte, struct check *c)
 	c->sent = now_us();
 	while ((n = write(fd, &byte, 1)) == -1 && errno == EINTR)
 		;
-	if (n == 1)
-		return 0;
-	c->err = errno;
-	return -1;
+	c->err = errno;	/* used only when write failed */
+	return n == 1 ? 0 : -1;
 }
 
 /*
@@ -250,7 +250,7 @@ static int
 read_reply(int fd, struct check *c)
 {
 	ssize_t n;
-	int ready = 0;	/* a byte just came: its FIN is likely there too */
+	int ready = 0;	/* after the byte, read again without poll: see below */
 
 	c->failed = READ;
 	c->len = 0;
@@ -264,7 +264,7 @@ read_reply(int fd, struct check *c)
 			c->replied = now_us();
 			return 0;
 		}
-		ready = n > 0;
+		ready = n > 0;	/* the server's FIN often comes with its byte */
 		/* EAGAIN: nothing yet; EINTR: a signal.  Wait, read again. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
@@ -548,12 +548,20 @@ usage(FILE *to, int status)
 	exit(status);
 }
 
-/* What every start needs: descriptors 0-2 open (open_std_fds). */
+/*
+ * What every start needs: descriptors 0-2 open (open_std_fds); -w's end;
+ * -s's address.  -1 when it cannot go on, having said why.
+ */
 static int
-setup(void)
+setup(const struct options *o, struct check *c)
 {
 	if (open_std_fds() == -1) {
 		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	c->wait_end = now_us() + (long long)o->wait_ms * 1000;
+	if (o->source != NULL && resolve_source(o, c) == -1) {
+		fail_connect(o, c);
 		return -1;
 	}
 	return 0;

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: Unlicense */
 /*
- * server.c: a TCP one-byte echo server.  For each client, one at a time,
- * it accepts the connection, reads one byte, writes back that byte plus
- * one, closes the connection and logs a line.  Its socket calls, in order:
- * getaddrinfo, socket, setsockopt, bind, listen (in open_listener and
- * listen_on) make the listening socket; then, for each client, accept
- * (main), read and write (serve), close (main).  Read it top to bottom:
- * main tells the story, and the functions it calls follow in that order.
- * What only a service needs (options, supervisors, the log's plumbing,
- * signals) comes after the banner: stop there.  cc server.c -o server
+ * server.c: a TCP one-byte echo server.  For each client, one at a time, it
+ * reads one byte and writes back that byte plus one.  Bare, with no error
+ * checks and no time limit, such a server is these calls:
+ *	getaddrinfo(NULL, "29008", &hints, &ai);	every address, a port
+ *	lfd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+ *	bind(lfd, ai->ai_addr, ai->ai_addrlen);
+ *	listen(lfd, BACKLOG);			now clients can connect
+ *	for (;;) {
+ *		cfd = accept(lfd, NULL, NULL);	the next client's connection
+ *		read(cfd, &byte, 1);
+ *		byte++;
+ *		write(cfd, &byte, 1);
+ *		close(cfd);
+ *	}
+ * This file makes them (in open_listener, listen_on, main, serve), checks
+ * each, and gives each client a time limit.  Read it top to bottom: main
+ * tells the story, the functions follow in that order; the banner ends it.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -38,9 +46,8 @@
 #define DEFAULT_PORT	"29008"
 #define DEFAULT_TIMEOUT	5000	/* milliseconds a client has to send */
 /*
- * listen's backlog: the queue of clients that the kernel has connected
- * and that wait for our accept.  While we serve one client, the next ones
- * wait there.  SOMAXCONN asks for the longest queue the system allows.
+ * listen's backlog: the queue of clients that the kernel has connected and
+ * that wait for our accept, while we serve another.  SOMAXCONN: the longest.
  */
 #define BACKLOG		SOMAXCONN
 
@@ -86,6 +93,7 @@ static int	setup(void);
 static int	serve_inetd(const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
+static void	listen_failed(const char *, const char *, int);
 static void	say(const char *, ...);
 static void	log_line(int, const char *);
 static void	log_dropped(int);
@@ -148,19 +156,14 @@ open_listener(const struct options *o)
 	else if ((fd = listen_first(NULL, port, AF_INET6, &gai)) == -1 &&
 	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
 		fd = listen_first(NULL, port, AF_INET, &gai);	/* no IPv6 */
-	if (fd == -1 && gai != 0)
-		say("resolve %s port %s: %s", o->host ? o->host : "*", port,
-		    gai_strerror(gai));
-	else if (fd == -1)
-		say("bind to %s%sport %s: %s", o->host ? o->host : "",
-		    o->host ? " " : "", port, strerror(errno));
+	if (fd == -1)
+		listen_failed(o->host, port, gai);	/* says why */
 	return fd;
 }
 
 /*
- * getaddrinfo turns a name and a port into socket addresses, IPv6 or IPv4;
- * with no name and AI_PASSIVE, into the wildcard address.  Listen on the
- * first one that works; or -1, with errno or *gai (getaddrinfo's error).
+ * getaddrinfo turns a name and a port into socket addresses (no name and
+ * AI_PASSIVE: the wildcard).  Listen on the first that works; or -1.
  */
 static int
 listen_first(const char *host, const char *port, int family, int *gai)
@@ -214,8 +217,7 @@ listen_on(const struct addrinfo *ai, int every)
 
 /*
  * Give the listening socket the clients' time limit, and say where we
- * listen.  Port 0 asks the kernel for any free port (the tests do so):
- * getsockname tells which one it chose.
+ * listen: getsockname tells the port the kernel chose if we asked for 0.
  */
 static int
 announce(int lfd, long timeout)
@@ -242,9 +244,9 @@ announce(int lfd, long timeout)
 }
 
 /*
- * A client that connects and never sends must not hold us for ever: a
- * receive timeout makes a read that waits longer fail with EAGAIN.  Set on
- * the listening socket, it is copied to the sockets accept returns.
+ * A client that never sends must not hold us for ever: a receive timeout
+ * makes a read that waits longer fail (EAGAIN).  Sockets that accept
+ * returns get a copy of the listening socket's.
  */
 static int
 set_timeout(int fd, long ms)
@@ -274,7 +276,7 @@ serve(int in, int out, long timeout, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* A new connection's send buffer is empty: one byte goes in at once. */
+	/* A new connection's send buffer is empty: a byte goes in at once. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
@@ -285,11 +287,10 @@ serve(int in, int out, long timeout, struct exchange *x)
 
 /*
  * Read the client's byte.  We read a whole buffer: nc and telnet send a
- * newline after the byte, and a byte left unread would turn our close
- * into a reset (see linger).  read waits until bytes come, or fails having
- * read nothing: EAGAIN when the receive timeout ends the wait, or at once
- * on a non-blocking socket (a supervisor may hand one over); EINTR when a
- * signal came.  Then we wait out the time left (wait_readable), and retry.
+ * newline after the byte, and a byte left unread would turn our close into
+ * a reset (see linger).  read waits for bytes, or fails having read none:
+ * EINTR when a signal came; EAGAIN when the timeout ended the wait (or at
+ * once, if the socket is non-blocking).  Then we wait out the time left.
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
@@ -879,6 +880,18 @@ inherited_listener(const struct options *o)
 		return -1;
 	}
 	return LISTEN_FD;
+}
+
+/* Why open_listener failed: getaddrinfo's error (gai), or errno's. */
+static void
+listen_failed(const char *host, const char *port, int gai)
+{
+	if (gai != 0)
+		say("resolve %s port %s: %s", host ? host : "*", port,
+		    gai_strerror(gai));
+	else
+		say("bind to %s%sport %s: %s", host ? host : "", host ? " " : "",
+		    port, strerror(errno));
 }
 
 /* An error line on stderr: "server: " and the message. */
