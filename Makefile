@@ -30,7 +30,7 @@ server: server.c build/flags
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ server.c $(LDFLAGS)
 
 client: client.c build/flags
-	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ client.c $(LDFLAGS)
+	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ client.c $(LDFLAGS) -pthread
 
 tests/load: tests/load.c build/flags
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/load.c $(LDFLAGS) -lpthread

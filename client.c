@@ -12,6 +12,8 @@
  * This file makes them (in resolve, connect_one, send_byte, read_reply,
  * main), checks each, all within one deadline.  Read it top to bottom: main
  * tells the story, the functions follow in that order; the banner ends it.
+ * On a first reading, skip what is marked "Safeguard": it keeps a real
+ * check honest, but one connection's story is whole without it.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -24,6 +26,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +37,6 @@
 #define DEFAULT_HOST	"localhost"
 #define DEFAULT_PORT	"29008"
 #define REPLY_MAX	64	/* read this much: one byte, or proof of more */
-#define SHOWN_MAX	16	/* bytes of a long reply shown in a message */
 
 /* What the command line asked for (parse_options, below the banner). */
 struct options {
@@ -59,8 +61,7 @@ struct check {
 	int gai, err;			/* a getaddrinfo error, or errno */
 	struct sockaddr_storage addr;	/* the address that answered: */
 	socklen_t addrlen;		/* a sockaddr_storage fits any family */
-	/* Only for -s, -w and -v: */
-	struct sockaddr_storage source;	/* -s; sourcelen 0: no -s */
+	struct sockaddr_storage source;	/* -s (and below, -w, -v); 0: no -s */
 	socklen_t sourcelen;
 	long long wait_end, pause;	/* -w: when it runs out, next pause */
 	int waited;			/* -w ran out */
@@ -80,6 +81,8 @@ static int	judge(const struct options *, const struct check *);
 static void	format_byte(unsigned char, char *, size_t);
 static void	parse_options(int, char *[], struct options *);
 static int	setup(const struct options *, struct check *);
+static int	lookup(const char *, const char *, const struct addrinfo *,
+	    struct addrinfo **, struct check *);
 static int	resolve_source(const struct options *, struct check *);
 static int	bind_source(int, struct check *);
 static int	retry(const struct options *, struct check *);
@@ -97,15 +100,14 @@ main(int argc, char *argv[])
 	int fd = -1;
 
 	parse_options(argc, argv, &o);
-	if (setup(&o, &c) == -1)	/* fds 0-2, -s, -w: see the banner */
+	if (setup(&o, &c) == -1)	/* -s, -w, safeguards: see the banner */
 		return 1;
 	/* A write to a closed socket would kill us (SIGPIPE): fail instead. */
 	signal(SIGPIPE, SIG_IGN);
 
 	/*
 	 * Find the server's addresses, and connect to one of them.  -t bounds
-	 * the whole check, from here to the reply.  With -w, a server not up
-	 * yet is tried again (retry, below the banner).
+	 * the whole check.  With -w, a server not up yet is tried again.
 	 */
 	do {
 		c.deadline = now_us() + (long long)o.timeout_ms * 1000;
@@ -125,33 +127,31 @@ main(int argc, char *argv[])
 }
 
 /*
- * Turn the server's name and port into socket addresses: TCP ones
- * (SOCK_STREAM), of the family -4, -6 or -s asked for.  A name may have
- * several: localhost is often ::1 (IPv6) and 127.0.0.1 (IPv4).
+ * Turn the server's name and port into TCP (SOCK_STREAM) addresses, of the
+ * family -4, -6 or -s asked for.  localhost often has two: ::1 and
+ * 127.0.0.1.  Safeguard: a name may need a slow DNS server; lookup (below
+ * the banner) asks it within the deadline.  A written-out address needs none.
  */
 static struct addrinfo *
 resolve(const struct options *o, struct check *c)
 {
-	struct addrinfo hints, *res;
+	struct addrinfo hints, *res = NULL;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;	/* the port is a number */
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;	/* numbers */
 	c->failed = RESOLVE;
 	c->err = 0;
-	if ((c->gai = getaddrinfo(o->host, o->port, &hints, &res)) != 0)
-		return NULL;
-	if (now_us() < c->deadline)
-		return res;
-	freeaddrinfo(res);	/* getaddrinfo took all of -t */
-	c->err = ETIMEDOUT;
-	return NULL;
+	c->gai = getaddrinfo(o->host, o->port, &hints, &res);
+	if (c->gai == EAI_NONAME)	/* a name, not an address */
+		c->gai = lookup(o->host, o->port, &hints, &res, c);
+	return res;
 }
 
 /*
- * Try each address in turn until one connects.  Each gets a share of the
- * time left, so that one that never answers leaves time for the next.
+ * Try each address in turn until one connects.  Safeguard: each gets a share
+ * of the time left, so that one that never answers leaves time for the next.
  */
 static int
 connect_any(struct check *c, struct addrinfo *res)
@@ -189,7 +189,7 @@ connect_any(struct check *c, struct addrinfo *res)
  *    or badly (poll returns when an event comes, or at the timeout);
  * 4. read the outcome with getsockopt SO_ERROR: 0 means connected, else
  *    it is the errno that a plain connect would have failed with.
- * It stays non-blocking: every later wait is a poll, to the deadline.
+ * Every later wait on it is a poll too, to the same deadline.
  */
 static int
 connect_one(const struct addrinfo *ai, struct check *c, long long end)
@@ -250,7 +250,7 @@ static int
 read_reply(int fd, struct check *c)
 {
 	ssize_t n;
-	int ready = 0;	/* after the byte, read again without poll: see below */
+	int ready = 0;	/* 1: read again at once, without poll (see below) */
 
 	c->failed = READ;
 	c->len = 0;
@@ -264,7 +264,7 @@ read_reply(int fd, struct check *c)
 			c->replied = now_us();
 			return 0;
 		}
-		ready = n > 0;	/* the server's FIN often comes with its byte */
+		ready = n > 0;	/* after the byte: its FIN often came with it */
 		/* EAGAIN: nothing yet; EINTR: a signal.  Wait, read again. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
@@ -275,8 +275,8 @@ read_reply(int fd, struct check *c)
 }
 
 /*
- * Wait until fd is ready for events (POLLIN: there is something to read;
- * POLLOUT: we can write), or until the deadline: then -1, with errno
+ * Safeguard.  Wait until fd is ready for events (POLLIN: something to
+ * read; POLLOUT: we can write), or until the deadline: then -1, with errno
  * ETIMEDOUT.  A signal can end poll early with EINTR, and a stop and
  * continue (^Z, fg) can too: the wait then goes on for the time that is
  * left, never for all of it again.
@@ -314,6 +314,8 @@ now_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+#define SHOWN_MAX	16	/* bytes of a long reply shown in a message */
 
 /*
  * The verdict: up (exit 0) if the server sent exactly one byte, ours
@@ -371,6 +373,15 @@ format_byte(unsigned char c, char *buf, size_t size)
 #define PAUSE_FIRST	10000	/* -w: microseconds between tries, at first */
 #define PAUSE_MAX	250000	/* and at most */
 
+/* A lookup that the deadline can abandon (see lookup). */
+struct lookup {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, abandoned, gai, err;
+	const char *host, *port;
+	struct addrinfo hints, *res;
+};
+
 static const struct options defaults = { .host = DEFAULT_HOST,
     .port = DEFAULT_PORT, .timeout_text = DEFAULT_TIMEOUT,
     .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r' };
@@ -384,6 +395,14 @@ static void	bad_option(int);
 static void	bad_argument(const char *, const char *);
 static void	usage(FILE *, int);
 static int	open_std_fds(void);
+static void	check_output(void);
+static const char *family_limit(const struct options *, const struct check *,
+	    char *, size_t);
+static const char *gai_reason(const struct check *);
+static struct lookup *lookup_start(const char *, const char *,
+	    const struct addrinfo *);
+static void	*lookup_thread(void *);
+static void	lookup_free(struct lookup *);
 
 /* The command line, checked; usage errors exit 2 from here. */
 static void
@@ -545,12 +564,15 @@ usage(FILE *to, int status)
 {
 	fprintf(to, "usage: %s [-46hqv] [-c char] [-s address] [-t seconds] "
 	    "[-w seconds] [host [port]]\n", prog);
+	if (to == stdout)
+		check_output();	/* -h: the line must have been written */
 	exit(status);
 }
 
 /*
- * What every start needs: descriptors 0-2 open (open_std_fds); -w's end;
- * -s's address.  -1 when it cannot go on, having said why.
+ * What every start needs: descriptors 0-2 open (open_std_fds), and output
+ * checked at exit (check_output); -w's end; -s's address.  -1 when it
+ * cannot go on, having said why.
  */
 static int
 setup(const struct options *o, struct check *c)
@@ -559,6 +581,7 @@ setup(const struct options *o, struct check *c)
 		fprintf(stderr, "%s: open /dev/null: %s\n", prog, strerror(errno));
 		return -1;
 	}
+	atexit(check_output);
 	c->wait_end = now_us() + (long long)o->wait_ms * 1000;
 	if (o->source != NULL && resolve_source(o, c) == -1) {
 		fail_connect(o, c);
@@ -597,14 +620,16 @@ open_std_fds(void)
 static int
 resolve_source(const struct options *o, struct check *c)
 {
-	struct addrinfo hints, *res;
+	struct addrinfo hints, *res = NULL;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = o->family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
 	c->failed = SOURCE;
-	if ((c->gai = getaddrinfo(o->source, NULL, &hints, &res)) != 0)
+	c->deadline = now_us() + (long long)o->timeout_ms * 1000;
+	if ((c->gai = lookup(o->source, NULL, &hints, &res, c)) != 0 ||
+	    res == NULL)
 		return -1;
 	memcpy(&c->source, res->ai_addr, res->ai_addrlen);
 	c->sourcelen = res->ai_addrlen;
@@ -618,6 +643,131 @@ bind_source(int fd, struct check *c)
 {
 	c->failed = BIND;
 	return bind(fd, (const struct sockaddr *)&c->source, c->sourcelen);
+}
+
+/*
+ * A lookup the deadline can abandon.  getaddrinfo cannot be interrupted,
+ * and a DNS server that never answers holds it for the resolver's own
+ * timeout (5 or 10 s, and more with several servers).  So it runs in a
+ * thread of its own, and we wait for it until c->deadline.  Abandoned, the
+ * thread frees what it made when it ends (the process has usually ended
+ * first).  Returns getaddrinfo's result; 0 with *res NULL and c->err
+ * ETIMEDOUT when the deadline came first.
+ */
+static int
+lookup(const char *host, const char *port, const struct addrinfo *hints,
+    struct addrinfo **res, struct check *c)
+{
+	struct lookup *l;
+	struct timespec ts;
+	int gai;
+
+	if ((l = lookup_start(host, port, hints)) == NULL) {
+		c->err = errno;
+		return EAI_SYSTEM;
+	}
+	ts.tv_sec = (time_t)(c->deadline / 1000000);
+	ts.tv_nsec = (long)(c->deadline % 1000000 * 1000);
+	pthread_mutex_lock(&l->lock);
+	while (!l->done &&
+	    pthread_cond_timedwait(&l->cond, &l->lock, &ts) != ETIMEDOUT)
+		;
+	if (!l->done) {
+		l->abandoned = 1;	/* the thread frees l */
+		pthread_mutex_unlock(&l->lock);
+		c->err = ETIMEDOUT;
+		return 0;
+	}
+	pthread_mutex_unlock(&l->lock);
+	gai = l->gai;
+	*res = l->res;
+	c->err = gai == EAI_SYSTEM ? l->err : 0;
+	l->res = NULL;
+	lookup_free(l);
+	return gai;
+}
+
+/* The lookup's state, and its thread, started; NULL with errno if not. */
+static struct lookup *
+lookup_start(const char *host, const char *port, const struct addrinfo *hints)
+{
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t t;
+	struct lookup *l;
+	int e;
+
+	if ((l = calloc(1, sizeof *l)) == NULL)
+		return NULL;
+	l->host = host;
+	l->port = port;
+	l->hints = *hints;
+	l->hints.ai_flags &= ~AI_NUMERICHOST;	/* a name: ask the resolver */
+	/* The deadline is on the monotonic clock: so is the wait. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	e = pthread_create(&t, &ta, lookup_thread, l);
+	pthread_attr_destroy(&ta);
+	if (e == 0)
+		return l;
+	lookup_free(l);
+	errno = e;
+	return NULL;
+}
+
+/* The thread: getaddrinfo, then tell the waiter, or clean up if it left. */
+static void *
+lookup_thread(void *arg)
+{
+	struct lookup *l = arg;
+	int abandoned;
+
+	l->gai = getaddrinfo(l->host, l->port, &l->hints, &l->res);
+	l->err = errno;
+	pthread_mutex_lock(&l->lock);
+	l->done = 1;
+	abandoned = l->abandoned;
+	pthread_cond_signal(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	if (abandoned)
+		lookup_free(l);
+	return NULL;
+}
+
+static void
+lookup_free(struct lookup *l)
+{
+	if (l->gai == 0 && l->res != NULL)
+		freeaddrinfo(l->res);
+	pthread_cond_destroy(&l->cond);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+/*
+ * At exit: what we printed must have reached standard output.  A full
+ * disk or a pipe whose reader left fails the write; a check whose result
+ * is lost must not exit 0.  A failed write is one line on stderr, exit 1.
+ */
+static void
+check_output(void)
+{
+	int failed = ferror(stdout), e;
+
+	if (fclose(stdout) == EOF && errno != EBADF) {
+		e = errno;
+		fprintf(stderr, "%s: write error: %s\n", prog, strerror(e));
+		_exit(1);
+	}
+	if (failed) {
+		fprintf(stderr, "%s: write error\n", prog);
+		_exit(1);
+	}
 }
 
 /*
@@ -655,23 +805,30 @@ retry(const struct options *o, struct check *c)
 static int
 fail_connect(const struct options *o, const struct check *c)
 {
-	char waited[64] = "";
+	char waited[64] = "", limit[256];
 
 	if (c->waited)
 		snprintf(waited, sizeof waited, ", after waiting %s s",
 		    o->wait_text);
-	if (c->failed == SOURCE)
+	if (c->failed == SOURCE && c->gai == 0)
+		fprintf(stderr, "%s: resolve %s (-s): no answer within %s s "
+		    "(-t); a numeric address needs no lookup\n", prog, o->source,
+		    o->timeout_text);
+	else if (c->failed == SOURCE)
 		fprintf(stderr, "%s: resolve %s (-s): %s\n", prog, o->source,
-		    gai_strerror(c->gai));
+		    gai_reason(c));
 	else if (c->failed == BIND)
 		fprintf(stderr, "%s: bind to %s: %s\n", prog, o->source,
 		    strerror(c->err));
+	else if (c->gai != 0 && family_limit(o, c, limit, sizeof limit))
+		fprintf(stderr, "%s: %s\n", prog, limit);
 	else if (c->gai != 0)
 		fprintf(stderr, "%s: resolve %s: %s%s\n", prog, o->host,
-		    gai_strerror(c->gai), waited);
+		    gai_reason(c), waited);
 	else if (c->failed == RESOLVE)
-		fprintf(stderr, "%s: resolve %s: no answer within %s s\n", prog,
-		    o->host, o->timeout_text);
+		fprintf(stderr, "%s: resolve %s: no answer within %s s (-t); "
+		    "a numeric address needs no lookup\n", prog, o->host,
+		    o->timeout_text);
 	else if (c->err == ECONNREFUSED)
 		fprintf(stderr, "%s: no server is listening on %s port %s "
 		    "(connection refused)%s\n", prog, o->host, o->port, waited);
@@ -682,6 +839,42 @@ fail_connect(const struct options *o, const struct check *c)
 		fprintf(stderr, "%s: connect to %s port %s: %s\n", prog,
 		    o->host, o->port, strerror(c->err));
 	return 1;
+}
+
+/* getaddrinfo's reason: errno's for EAI_SYSTEM (out of descriptors...). */
+static const char *
+gai_reason(const struct check *c)
+{
+	return c->gai == EAI_SYSTEM ? strerror(c->err) : gai_strerror(c->gai);
+}
+
+/*
+ * When -4, -6 or -s asked for one family and the name has addresses of
+ * the other only, the message says so; NULL when that is not the cause.
+ */
+static const char *
+family_limit(const struct options *o, const struct check *c, char *buf,
+    size_t size)
+{
+	struct addrinfo hints, *res = NULL;
+	struct check any = *c;
+	int want = c->sourcelen != 0 ? c->source.ss_family : o->family;
+
+	if (want == AF_UNSPEC || c->gai == EAI_SYSTEM || c->gai == EAI_AGAIN)
+		return NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	any.deadline = now_us() + (long long)o->timeout_ms * 1000;
+	if (lookup(o->host, o->port, &hints, &res, &any) != 0 || res == NULL)
+		return NULL;
+	freeaddrinfo(res);
+	snprintf(buf, size, "%s has no %s address, and %s%s limits the check "
+	    "to %s", o->host, want == AF_INET6 ? "IPv6" : "IPv4",
+	    c->sourcelen != 0 ? "-s " : want == AF_INET6 ? "-6" : "-4",
+	    c->sourcelen != 0 ? o->source : "", want == AF_INET6 ? "IPv6" :
+	    "IPv4");
+	return buf;
 }
 
 /* Why the byte was not sent or the reply not read whole, in one line. */

@@ -17,6 +17,8 @@
  * This file makes them (in open_listener, listen_on, main, serve), checks
  * each, and gives each client a time limit.  Read it top to bottom: main
  * tells the story, the functions follow in that order; the banner ends it.
+ * On a first reading, skip what is marked "Safeguard": it keeps a real
+ * server going, but one connection's story is whole without it.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -94,6 +96,7 @@ static int	serve_inetd(const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
 static void	listen_failed(const char *, const char *, int);
+static void	log_listening(const struct sockaddr *);
 static void	say(const char *, ...);
 static void	log_line(int, const char *);
 static void	log_dropped(int);
@@ -202,7 +205,7 @@ listen_on(const struct addrinfo *ai, int every)
 	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* IPv4 clients too (::ffff:a.b.c.d): some hosts say no by default. */
+	/* IPv4 clients too (seen as ::ffff:a.b.c.d): some hosts say no. */
 	if (ok && every && ai->ai_family == AF_INET6)
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof off) == 0;
@@ -224,8 +227,6 @@ announce(int lfd, long timeout)
 {
 	struct sockaddr_storage addr;
 	socklen_t len = sizeof addr;
-	char line[INET6_ADDRSTRLEN + IF_NAMESIZE + 64];
-	int n;
 
 	if (set_timeout(lfd, timeout) == -1) {
 		say("setsockopt SO_RCVTIMEO: %s", strerror(errno));
@@ -235,18 +236,14 @@ announce(int lfd, long timeout)
 		say("getsockname: %s", strerror(errno));
 		return -1;
 	}
-	n = snprintf(line, sizeof line, "%s: listening on ", prog);
-	if (n > 0 && (size_t)n < sizeof line)
-		format_address((struct sockaddr *)&addr, line + n,
-		    sizeof line - (size_t)n);
-	log_line(STDOUT_FILENO, line);
+	log_listening((struct sockaddr *)&addr);
 	return 0;
 }
 
 /*
  * A client that never sends must not hold us for ever: a receive timeout
- * makes a read that waits longer fail (EAGAIN).  Sockets that accept
- * returns get a copy of the listening socket's.
+ * makes a read that waits longer fail (EAGAIN).  Linux and the BSDs copy
+ * the listening socket's to the sockets accept returns (copies_timeout).
  */
 static int
 set_timeout(int fd, long ms)
@@ -288,9 +285,10 @@ serve(int in, int out, long timeout, struct exchange *x)
 /*
  * Read the client's byte.  We read a whole buffer: nc and telnet send a
  * newline after the byte, and a byte left unread would turn our close into
- * a reset (see linger).  read waits for bytes, or fails having read none:
- * EINTR when a signal came; EAGAIN when the timeout ended the wait (or at
- * once, if the socket is non-blocking).  Then we wait out the time left.
+ * a reset (see linger).  Safeguard: read fails having read nothing with
+ * EINTR when a signal came, or EAGAIN at the timeout (at once, if the
+ * socket is non-blocking).  Then poll waits for what is left of the
+ * client's time (nothing, after the whole timeout), and we read again.
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
@@ -305,8 +303,8 @@ read_request(int fd, unsigned char *buf, size_t size, long long deadline)
 }
 
 /*
- * Wait until fd has bytes to read, or until the deadline: then -1, with
- * errno ETIMEDOUT.  poll returns when an event comes or its timeout ends.
+ * Safeguard.  Wait until fd has bytes to read, or until the deadline:
+ * then -1, with errno ETIMEDOUT.  poll returns at an event or a timeout.
  * The deadline was fixed when the client came, so a signal, or a stop
  * and continue (SIGSTOP, SIGCONT), never buys a client more time.
  */
@@ -346,7 +344,7 @@ now_ms(void)
 }
 
 /*
- * The lingering close.  A socket closed with bytes still unread makes the
+ * Safeguard: the lingering close.  A socket closed with bytes still unread makes the
  * kernel send a reset (RST): an abrupt end, after which the client's
  * kernel throws away what it has not yet handed over, our reply too.  A
  * normal close sends a FIN instead: "no more data".  So a client that
@@ -370,8 +368,8 @@ linger(int in, int out, unsigned char *buf, size_t size, long long deadline)
 }
 
 /*
- * accept failed: 0 to accept again, -1 when the listening socket itself
- * is broken and the server must stop.
+ * Safeguard.  accept failed: 0 to accept again, -1 when the listening
+ * socket itself is broken and the server must stop.
  */
 static int
 accept_failed(int e)
@@ -395,14 +393,15 @@ accept_failed(int e)
 		 * accept waited ("interrupted"), and the loop checks stop.
 		 * ECONNABORTED, EPROTO and network errors: a client left
 		 * while it waited in the queue.  EAGAIN: the receive timeout,
-		 * which Linux applies to accept too: it returns every -t.
+		 * which Linux applies to accept too, so that a SIGTERM that
+		 * lands just before accept is seen within -t.
 		 */
 		return 0;
 	}
 }
 
 /*
- * Did the accepted socket get the listening socket's timeout?  POSIX does
+ * Safeguard.  Did the accepted socket get the listening socket's timeout?  POSIX does
  * not say that it must.  We ask of the first client only; where the answer
  * is no, main sets the timeout on each client.
  */
@@ -880,6 +879,19 @@ inherited_listener(const struct options *o)
 		return -1;
 	}
 	return LISTEN_FD;
+}
+
+/* "server: listening on ADDRESS port N", for people and for scripts. */
+static void
+log_listening(const struct sockaddr *addr)
+{
+	char line[INET6_ADDRSTRLEN + IF_NAMESIZE + 64];
+	int n;
+
+	n = snprintf(line, sizeof line, "%s: listening on ", prog);
+	if (n > 0 && (size_t)n < sizeof line)
+		format_address(addr, line + n, sizeof line - (size_t)n);
+	log_line(STDOUT_FILENO, line);
 }
 
 /* Why open_listener failed: getaddrinfo's error (gai), or errno's. */

@@ -126,7 +126,7 @@ t '-s with an address not on this host: exit 1, one line' '
 t '-s: a source that does not resolve, or of the wrong family: exit 1' '
 	exits_with 1 "^client: resolve nosuch\.invalid (-s): " \
 	    "$bin/client" -s nosuch.invalid 127.0.0.1 $port &&
-	exits_with 1 "^client: resolve 127\.0\.0\.1: " \
+	exits_with 1 "^client: 127\.0\.0\.1 has no IPv6 address, and -s ::1 limits the check to IPv6\$" \
 	    "$bin/client" -s ::1 127.0.0.1 $port
 '
 
@@ -135,9 +135,10 @@ t '-s: a source that does not resolve, or of the wrong family: exit 1' '
 t '-4 and -6: only that family; both together a usage error' '
 	"$bin/client" -4 127.0.0.1 $port >/dev/null &&
 	"$bin/client" -6 ::1 $port >/dev/null &&
-	exits_with 1 "^client: resolve 127\.0\.0\.1: " \
+	exits_with 1 "^client: 127\.0\.0\.1 has no IPv6 address, and -6 limits" \
 	    "$bin/client" -6 127.0.0.1 $port &&
-	exits_with 1 "^client: resolve ::1: " "$bin/client" -4 ::1 $port &&
+	exits_with 1 "^client: ::1 has no IPv4 address, and -4 limits" \
+	    "$bin/client" -4 ::1 $port &&
 	exits_with 2 "^client: -4 and -6 cannot be used together\$" \
 	    "$bin/client" -4 -6 127.0.0.1 $port
 '
