@@ -10,10 +10,9 @@
  *	read(fd, &reply, 1);
  *	close(fd);
  * This file makes them (in resolve, connect_one, send_byte, read_reply,
- * main), checks each, all within one deadline.  Read it top to bottom: main
- * tells the story, the functions follow in that order; the banner ends it.
- * On a first reading, skip what is marked "Safeguard": it keeps a real
- * check honest, but one connection's story is whole without it.
+ * main), checks each, within one deadline.  Read it top to bottom, up to
+ * the banner line "---- What only a health check needs"; on a first
+ * reading, skip what is marked "Safeguard".
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -61,7 +60,7 @@ struct check {
 	int gai, err;			/* a getaddrinfo error, or errno */
 	struct sockaddr_storage addr;	/* the address that answered: */
 	socklen_t addrlen;		/* a sockaddr_storage fits any family */
-	struct sockaddr_storage source;	/* -s (and below, -w, -v); 0: no -s */
+	struct sockaddr_storage source;	/* -s; sourcelen 0 without it */
 	socklen_t sourcelen;
 	long long wait_end, pause;	/* -w: when it runs out, next pause */
 	int waited;			/* -w ran out */
@@ -128,9 +127,10 @@ main(int argc, char *argv[])
 
 /*
  * Turn the server's name and port into TCP (SOCK_STREAM) addresses, of the
- * family -4, -6 or -s asked for.  localhost often has two: ::1 and
- * 127.0.0.1.  Safeguard: a name may need a slow DNS server; lookup (below
- * the banner) asks it within the deadline.  A written-out address needs none.
+ * family -4, -6 or -s asked for.  localhost often has two: ::1, 127.0.0.1.
+ * An address written out converts at once.  A name may need a DNS server,
+ * maybe a slow one: lookup makes the same getaddrinfo call, in a thread
+ * that the deadline can cut short (a safeguard, below the banner).
  */
 static struct addrinfo *
 resolve(const struct options *o, struct check *c)
@@ -140,7 +140,7 @@ resolve(const struct options *o, struct check *c)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;	/* numbers */
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;	/* no names */
 	c->failed = RESOLVE;
 	c->err = 0;
 	c->gai = getaddrinfo(o->host, o->port, &hints, &res);
@@ -250,7 +250,7 @@ static int
 read_reply(int fd, struct check *c)
 {
 	ssize_t n;
-	int ready = 0;	/* 1: read again at once, without poll (see below) */
+	int ready = 0;	/* 1: skip poll, read at once (after the byte) */
 
 	c->failed = READ;
 	c->len = 0;
@@ -264,7 +264,7 @@ read_reply(int fd, struct check *c)
 			c->replied = now_us();
 			return 0;
 		}
-		ready = n > 0;	/* after the byte: its FIN often came with it */
+		ready = n > 0;	/* the FIN often comes with the byte */
 		/* EAGAIN: nothing yet; EINTR: a signal.  Wait, read again. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)

@@ -14,11 +14,12 @@
  *		write(cfd, &byte, 1);
  *		close(cfd);
  *	}
- * This file makes them (in open_listener, listen_on, main, serve), checks
- * each, and gives each client a time limit.  Read it top to bottom: main
- * tells the story, the functions follow in that order; the banner ends it.
- * On a first reading, skip what is marked "Safeguard": it keeps a real
- * server going, but one connection's story is whole without it.
+ * This file makes them (in listen_first, listen_on, main, read_request,
+ * serve), checks each, and gives each client a time limit.  Read it top to
+ * bottom: main tells the story, the functions follow in that order, up to
+ * the banner line "---- Running as a service"; below it are the options
+ * and what supervisors and the log need.  On a first reading, skip what is
+ * marked "Safeguard": one connection's story is whole without it.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -71,7 +72,7 @@ struct options {
 };
 
 static const char *prog = "server";	/* the name we were run as */
-static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM came */
+static volatile sig_atomic_t stop;	/* set when SIGINT or SIGTERM came */
 
 static int	open_listener(const struct options *);
 static int	listen_first(const char *, const char *, int, int *);
@@ -122,13 +123,13 @@ main(int argc, char *argv[])
 
 	/* One client at a time, until SIGINT or SIGTERM sets stop. */
 	while (!stop) {
-		len = sizeof peer;
+		len = sizeof peer;	/* accept writes the length back */
 		if ((cfd = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
 			if (accept_failed(errno) == -1)
 				return 1;
 			continue;
 		}
-		if (!copies_timeout(cfd))
+		if (!copies_timeout(cfd))	/* safeguard: see set_timeout */
 			set_timeout(cfd, o.timeout);
 		serve(cfd, cfd, o.timeout, &x);
 		close(cfd);
@@ -177,7 +178,7 @@ listen_first(const char *host, const char *port, int family, int *gai)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;	/* TCP */
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;	/* port: a number */
 	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0) {
 		errno = 0;
 		return -1;
@@ -273,7 +274,7 @@ serve(int in, int out, long timeout, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* A new connection's send buffer is empty: a byte goes in at once. */
+	/* The send buffer is empty: write takes our byte without waiting. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
@@ -285,10 +286,9 @@ serve(int in, int out, long timeout, struct exchange *x)
 /*
  * Read the client's byte.  We read a whole buffer: nc and telnet send a
  * newline after the byte, and a byte left unread would turn our close into
- * a reset (see linger).  Safeguard: read fails having read nothing with
- * EINTR when a signal came, or EAGAIN at the timeout (at once, if the
- * socket is non-blocking).  Then poll waits for what is left of the
- * client's time (nothing, after the whole timeout), and we read again.
+ * a reset (see linger).  Safeguard: read can fail having read nothing,
+ * with EINTR when a signal came, or EAGAIN when the timeout came.  Then
+ * wait_readable waits for what is left of the client's time, if any.
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
