@@ -128,9 +128,9 @@ main(int argc, char *argv[])
 /*
  * Turn the server's name and port into TCP (SOCK_STREAM) addresses, of the
  * family -4, -6 or -s asked for.  localhost often has two: ::1, 127.0.0.1.
- * An address written out converts at once.  A name may need a DNS server,
- * maybe a slow one: lookup makes the same getaddrinfo call, in a thread
- * that the deadline can cut short (a safeguard, below the banner).
+ * First as an address written out (AI_NUMERICHOST): that needs no lookup.
+ * Safeguard: a name may need a slow DNS server, so lookup makes the same
+ * call in a thread that the deadline can cut short (below the banner).
  */
 static struct addrinfo *
 resolve(const struct options *o, struct check *c)
@@ -140,7 +140,7 @@ resolve(const struct options *o, struct check *c)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = c->sourcelen != 0 ? c->source.ss_family : o->family;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;	/* no names */
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;	/* numbers only */
 	c->failed = RESOLVE;
 	c->err = 0;
 	c->gai = getaddrinfo(o->host, o->port, &hints, &res);
@@ -189,7 +189,7 @@ connect_any(struct check *c, struct addrinfo *res)
  *    or badly (poll returns when an event comes, or at the timeout);
  * 4. read the outcome with getsockopt SO_ERROR: 0 means connected, else
  *    it is the errno that a plain connect would have failed with.
- * Every later wait on it is a poll too, to the same deadline.
+ * Every later wait on it is a poll too (wait_until), to the same deadline.
  */
 static int
 connect_one(const struct addrinfo *ai, struct check *c, long long end)
@@ -243,19 +243,19 @@ send_byte(int fd, unsigned char byte, struct check *c)
  * Read the reply, then the server's close.  A side that closes sends a
  * FIN ("no more data"), and our read then returns 0 (end of file).  We
  * wait for it, so that a server whose greeting merely starts with our
- * byte does not pass.  The loop ends at the close, at a second byte (not
- * our server), at an error, or at the deadline.
+ * byte does not pass.  Each turn waits until there is something to read,
+ * then reads it.  The loop ends at the close, at a second byte (not our
+ * server), at an error, or at the deadline.
  */
 static int
 read_reply(int fd, struct check *c)
 {
 	ssize_t n;
-	int ready = 0;	/* 1: skip poll, read at once (after the byte) */
 
 	c->failed = READ;
 	c->len = 0;
 	for (;;) {
-		if (!ready && wait_until(fd, POLLIN, c->deadline) == -1)
+		if (wait_until(fd, POLLIN, c->deadline) == -1)
 			break;	/* the deadline */
 		n = read(fd, c->reply + c->len, sizeof c->reply - c->len);
 		if (n > 0)
@@ -264,8 +264,7 @@ read_reply(int fd, struct check *c)
 			c->replied = now_us();
 			return 0;
 		}
-		ready = n > 0;	/* the FIN often comes with the byte */
-		/* EAGAIN: nothing yet; EINTR: a signal.  Wait, read again. */
+		/* EAGAIN: nothing after all; EINTR: a signal.  Wait again. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
 			break;	/* an error */
@@ -275,11 +274,10 @@ read_reply(int fd, struct check *c)
 }
 
 /*
- * Safeguard.  Wait until fd is ready for events (POLLIN: something to
- * read; POLLOUT: we can write), or until the deadline: then -1, with errno
- * ETIMEDOUT.  A signal can end poll early with EINTR, and a stop and
- * continue (^Z, fg) can too: the wait then goes on for the time that is
- * left, never for all of it again.
+ * Wait until fd is ready for events (POLLIN: something to read; POLLOUT:
+ * we can write), or until the deadline: then -1, with errno ETIMEDOUT.
+ * Safeguard: a signal, or a stop and continue (^Z, fg), can end poll early
+ * (EINTR): the wait then goes on for the time left, never all of it again.
  */
 static int
 wait_until(int fd, short events, long long deadline)

@@ -144,10 +144,10 @@ main(int argc, char *argv[])
 }
 
 /*
- * Make the listening socket.  Without -b, it listens on every address of
- * the host: "::", the IPv6 wildcard, takes IPv4 clients too once
- * IPV6_V6ONLY is off.  Only a host without IPv6 gets the IPv4 wildcard,
- * 0.0.0.0.  With -b, it listens on the first address of that name that works.
+ * Make the listening socket.  Without -b, on every address of the host:
+ * "::", the IPv6 wildcard, which takes IPv4 clients too (see listen_on);
+ * only a host without IPv6 gets the IPv4 wildcard, 0.0.0.0.  With -b, on
+ * the first address of that name that works.
  */
 static int
 open_listener(const struct options *o)
@@ -180,7 +180,7 @@ listen_first(const char *host, const char *port, int family, int *gai)
 	hints.ai_socktype = SOCK_STREAM;	/* TCP */
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;	/* port: a number */
 	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-		errno = 0;
+		errno = 0;	/* the reason is *gai, getaddrinfo's own code */
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
@@ -206,7 +206,7 @@ listen_on(const struct addrinfo *ai, int every)
 	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* IPv4 clients too (seen as ::ffff:a.b.c.d): some hosts say no. */
+	/* An IPv6 socket can take IPv4 clients (as ::ffff:a.b.c.d) too. */
 	if (ok && every && ai->ai_family == AF_INET6)
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof off) == 0;
@@ -243,8 +243,8 @@ announce(int lfd, long timeout)
 
 /*
  * A client that never sends must not hold us for ever: a receive timeout
- * makes a read that waits longer fail (EAGAIN).  Linux and the BSDs copy
- * the listening socket's to the sockets accept returns (copies_timeout).
+ * makes a read that waits longer fail (EAGAIN).  Set on the listening
+ * socket, Linux and the BSDs copy it to each socket that accept returns.
  */
 static int
 set_timeout(int fd, long ms)
@@ -274,13 +274,13 @@ serve(int in, int out, long timeout, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* The send buffer is empty: write takes our byte without waiting. */
+	/* We have sent nothing yet: write finds room for a byte at once. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
 		x->err = errno;	/* EPIPE, ECONNRESET: the client left */
 	else if ((size_t)x->n == sizeof buf)
-		linger(in, out, buf, sizeof buf, x->deadline);	/* more? */
+		linger(in, out, buf, sizeof buf, x->deadline);	/* safeguard */
 }
 
 /*
@@ -303,7 +303,7 @@ read_request(int fd, unsigned char *buf, size_t size, long long deadline)
 }
 
 /*
- * Safeguard.  Wait until fd has bytes to read, or until the deadline:
+ * Safeguard: wait until fd has bytes to read, or until the deadline:
  * then -1, with errno ETIMEDOUT.  poll returns at an event or a timeout.
  * The deadline was fixed when the client came, so a signal, or a stop
  * and continue (SIGSTOP, SIGCONT), never buys a client more time.
@@ -344,11 +344,11 @@ now_ms(void)
 }
 
 /*
- * Safeguard: the lingering close.  A socket closed with bytes still unread makes the
- * kernel send a reset (RST): an abrupt end, after which the client's
- * kernel throws away what it has not yet handed over, our reply too.  A
- * normal close sends a FIN instead: "no more data".  So a client that
- * filled our buffer, and may have more on the way, gets our FIN first
+ * Safeguard: the lingering close.  A socket closed with bytes still unread
+ * makes the kernel send a reset (RST): an abrupt end, after which the
+ * client's kernel throws away what it has not yet handed over, our reply
+ * too.  A normal close sends a FIN instead: "no more data".  So a client
+ * that filled our buffer, and may have more on the way, gets our FIN first
  * (shutdown), and we read and drop what still comes, until its own FIN
  * (read returns 0) or the deadline.  Then the close is a clean one.
  */
@@ -368,7 +368,7 @@ linger(int in, int out, unsigned char *buf, size_t size, long long deadline)
 }
 
 /*
- * Safeguard.  accept failed: 0 to accept again, -1 when the listening
+ * Safeguard: accept failed.  0 to accept again, -1 when the listening
  * socket itself is broken and the server must stop.
  */
 static int
@@ -401,9 +401,9 @@ accept_failed(int e)
 }
 
 /*
- * Safeguard.  Did the accepted socket get the listening socket's timeout?  POSIX does
- * not say that it must.  We ask of the first client only; where the answer
- * is no, main sets the timeout on each client.
+ * Safeguard: did the accepted socket get the listening socket's timeout?
+ * POSIX does not say that it must.  We ask of the first client only; where
+ * the answer is no, main sets the timeout on each client.
  */
 static int
 copies_timeout(int fd)
