@@ -74,14 +74,18 @@ uninstall:
 	    '$(DESTDIR)$(MANDIR)/man8/onebyted.8' \
 	    '$(DESTDIR)$(MANDIR)/man1/onebyte.1'
 
-# The man pages, checked by mandoc: any warning or error fails.  (Its
-# style level also says "referenced manual not found", which depends on
-# the pages this host has installed.)
+# The man pages, checked by mandoc at its style level: any message fails
+# but one.  At that level mandoc looks for each page a cross-reference
+# names, and what it finds depends on the pages this host has installed.
+# So it looks in a MANPATH that does not exist, where every lookup fails
+# the same way on every host, and that one message, "referenced manual
+# not found", is left out.
 lint-man:
 	@command -v mandoc >/dev/null 2>&1 || { \
 	    echo 'make lint-man: mandoc not found: apt-get install mandoc' >&2; \
 	    exit 1; }
-	@out=$$(mandoc -Tlint -Wwarning $(MANPAGES) 2>&1); \
+	@out=$$(MANPATH=/nonexistent mandoc -Tlint -Wstyle $(MANPAGES) 2>&1 | \
+	    grep -v -F 'STYLE: referenced manual not found: Xr '); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
 test: all tests/load tests/fake
