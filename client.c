@@ -180,10 +180,10 @@ connect_any(struct check *c, struct addrinfo *res)
 }
 
 /*
- * Make a socket and connect it to one address, giving up at end.  A plain
- * connect waits until TCP's handshake is over: minutes, for a host that
- * never answers.  So we connect the portable way with a deadline:
- * 1. make the socket non-blocking: then no call on it waits;
+ * Make a socket and connect it to one address: socket, then connect.
+ * Safeguard: a plain connect waits until TCP's handshake is over, minutes
+ * for a host that never answers.  So we connect the portable way with a
+ * deadline: 1. make the socket non-blocking: no call on it waits then;
  * 2. connect: it starts the handshake and fails at once with EINPROGRESS;
  * 3. poll until the socket is writable: the handshake is then over, well
  *    or badly (poll returns when an event comes, or at the timeout);
@@ -222,9 +222,9 @@ fail:
 }
 
 /*
- * Send our byte.  A new connection's send buffer is empty, and one byte
- * fits in it: write takes it at once, even on a non-blocking socket.  A
- * signal that lands first makes write fail with EINTR: we try again.
+ * Send our byte.  write puts it in the socket's send buffer, where the
+ * kernel keeps it until TCP has delivered it.  A new connection's buffer
+ * is empty, so the byte goes in at once.  EINTR: a signal came first.
  */
 static int
 send_byte(int fd, unsigned char byte, struct check *c)
@@ -264,7 +264,7 @@ read_reply(int fd, struct check *c)
 			c->replied = now_us();
 			return 0;
 		}
-		/* EAGAIN: nothing after all; EINTR: a signal.  Wait again. */
+		/* EINTR: a signal; EAGAIN: gone again (rare).  Wait again. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
 			break;	/* an error */

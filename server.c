@@ -258,7 +258,8 @@ set_timeout(int fd, long ms)
 
 /*
  * Serve one client: read its byte, write back that byte plus one.  in and
- * out are one socket (with -i, fds 0 and 1).  Its deadline: timeout from now.
+ * out are one socket: main passes cfd twice (inetd passes fds 0 and 1, see
+ * -i below the banner).  The client's deadline: timeout from now.
  */
 static void
 serve(int in, int out, long timeout, struct exchange *x)
@@ -285,10 +286,10 @@ serve(int in, int out, long timeout, struct exchange *x)
 
 /*
  * Read the client's byte.  We read a whole buffer: nc and telnet send a
- * newline after the byte, and a byte left unread would turn our close into
- * a reset (see linger).  Safeguard: read can fail having read nothing,
- * with EINTR when a signal came, or EAGAIN when the timeout came.  Then
- * wait_readable waits for what is left of the client's time, if any.
+ * newline after the byte, and bytes left unread make close send a reset,
+ * an abrupt end that can destroy our reply.  Safeguard: read can fail
+ * having read nothing, with EINTR when a signal came, or EAGAIN when the
+ * timeout came.  Then we wait for what is left of the client's time.
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
@@ -393,8 +394,8 @@ accept_failed(int e)
 		 * accept waited ("interrupted"), and the loop checks stop.
 		 * ECONNABORTED, EPROTO and network errors: a client left
 		 * while it waited in the queue.  EAGAIN: the receive timeout,
-		 * which Linux applies to accept too, so that a SIGTERM that
-		 * lands just before accept is seen within -t.
+		 * which Linux applies to accept too: accept returns every -t
+		 * seconds, and the loop looks at stop then.
 		 */
 		return 0;
 	}
