@@ -35,7 +35,7 @@
 
 #define DEFAULT_HOST	"localhost"
 #define DEFAULT_PORT	"29008"
-#define REPLY_MAX	64	/* read this much: one byte, or proof of more */
+#define REPLY_MAX	64	/* room for the byte, and to see any more */
 
 /* What the command line asked for (parse_options, below the banner). */
 struct options {
@@ -120,7 +120,7 @@ main(int argc, char *argv[])
 
 	/* Send the byte; read the reply, and the server's close after it. */
 	if (send_byte(fd, o.byte, &c) == -1 || read_reply(fd, &c) == -1)
-		return fail_exchange(&o, &c);
+		return fail_exchange(&o, &c);	/* exit closes fd */
 	close(fd);
 	return judge(&o, &c);
 }
@@ -242,8 +242,8 @@ send_byte(int fd, unsigned char byte, struct check *c)
 /*
  * Read the reply, then the server's close.  A side that closes sends a
  * FIN ("no more data"), and our read then returns 0 (end of file).  We
- * wait for it, so that a server whose greeting merely starts with our
- * byte does not pass.  Each turn waits until there is something to read,
+ * wait for it, so that a server whose greeting merely starts with the
+ * byte we expect does not pass.  Each turn waits for something to read,
  * then reads it.  The loop ends at the close, at a second byte (not our
  * server), at an error, or at the deadline.
  */
@@ -264,7 +264,7 @@ read_reply(int fd, struct check *c)
 			c->replied = now_us();
 			return 0;
 		}
-		/* EINTR: a signal; EAGAIN: gone again (rare).  Wait again. */
+		/* EINTR: a signal came; EAGAIN: no data after all.  Wait. */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
 			break;	/* an error */

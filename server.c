@@ -81,15 +81,15 @@ static int	announce(int, long);
 static int	set_timeout(int, long);
 static void	serve(int, int, long, struct exchange *);
 static ssize_t	read_request(int, unsigned char *, size_t, long long);
+static void	log_connection(int, const struct sockaddr *,
+	    const struct exchange *);
+static void	format_address(const struct sockaddr *, char *, size_t);
+static void	format_byte(unsigned char, char *);
 static int	wait_readable(int, long long);
 static long long now_ms(void);
 static void	linger(int, int, unsigned char *, size_t, long long);
 static int	accept_failed(int);
 static int	copies_timeout(int);
-static void	log_connection(int, const struct sockaddr *,
-	    const struct exchange *);
-static void	format_address(const struct sockaddr *, char *, size_t);
-static void	format_byte(unsigned char, char *);
 
 static void	parse_options(int, char *[], struct options *);
 static int	setup(void);
@@ -275,7 +275,7 @@ serve(int in, int out, long timeout, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* We have sent nothing yet: write finds room for a byte at once. */
+	/* Our send buffer is empty: write takes the byte without waiting. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
@@ -287,9 +287,9 @@ serve(int in, int out, long timeout, struct exchange *x)
 /*
  * Read the client's byte.  We read a whole buffer: nc and telnet send a
  * newline after the byte, and bytes left unread make close send a reset,
- * an abrupt end that can destroy our reply.  Safeguard: read can fail
- * having read nothing, with EINTR when a signal came, or EAGAIN when the
- * timeout came.  Then we wait for what is left of the client's time.
+ * an abrupt end that can destroy our reply (see linger).  Safeguard: read
+ * can fail having read nothing, with EINTR when a signal came, or EAGAIN
+ * at the timeout.  Then we wait for what is left of the client's time.
  */
 static ssize_t
 read_request(int fd, unsigned char *buf, size_t size, long long deadline)
@@ -302,6 +302,90 @@ read_request(int fd, unsigned char *buf, size_t size, long long deadline)
 			break;
 	return n;
 }
+
+/* One line for the log: who, and what came of the connection. */
+static void
+log_connection(int fd, const struct sockaddr *peer,
+    const struct exchange *x)
+{
+	char line[256], who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
+
+	format_address(peer, who, sizeof who);
+	format_byte(x->byte, in);
+	format_byte((unsigned char)(x->byte + 1), to);
+	if (x->n > 0 && x->err == 0)
+		snprintf(line, sizeof line, "%s: %s -> %s", who, in, to);
+	else if (x->n > 0)
+		snprintf(line, sizeof line, "%s: %s -> not sent: %s", who, in,
+		    strerror(x->err));
+	else if (x->n == 0)
+		snprintf(line, sizeof line, "%s: closed without sending", who);
+	else if (x->err == ETIMEDOUT)
+		snprintf(line, sizeof line, "%s: timed out", who);
+	else
+		snprintf(line, sizeof line, "%s: read: %s", who,
+		    strerror(x->err));
+	log_line(fd, line);
+}
+
+/*
+ * Write "ADDRESS port N" of sa into buf.  IPv4 clients of the IPv6
+ * socket arrive as ::ffff:a.b.c.d: shown as a.b.c.d.  A link-local IPv6
+ * address keeps its zone (fe80::1%eth0): without it nobody can use it.
+ */
+static void
+format_address(const struct sockaddr *sa, char *buf, size_t size)
+{
+	const struct sockaddr_in *sin = (const void *)sa;
+	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	char host[INET6_ADDRSTRLEN] = "?", zone[IF_NAMESIZE + 1] = "";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+			    sizeof host);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		if (sin6->sin6_scope_id != 0 &&
+		    if_indextoname(sin6->sin6_scope_id, zone + 1) != NULL)
+			zone[0] = '%';
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(buf, size, "%s%s port %u", host, zone, port);
+}
+
+/*
+ * Show a byte as 'c', or as \xNN when it is not printable ASCII, in buf
+ * of 5 bytes or more.  The quotes make a space or a quote visible.  By
+ * hand: snprintf would cost more than the rest of the line.
+ */
+static void
+format_byte(unsigned char c, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c >= 0x20 && c < 0x7f) {
+		buf[0] = '\'';
+		buf[1] = (char)c;
+		buf[2] = '\'';
+		buf[3] = '\0';
+	} else {
+		buf[0] = '\\';
+		buf[1] = 'x';
+		buf[2] = hex[c >> 4];
+		buf[3] = hex[c & 0xf];
+		buf[4] = '\0';
+	}
+}
+
+/*
+ * The safeguards of the loop above: a deadline for each client that no
+ * signal extends, a clean close, and accept's errors sorted.
+ */
 
 /*
  * Safeguard: wait until fd has bytes to read, or until the deadline:
@@ -419,85 +503,6 @@ copies_timeout(int fd)
 		    (tv.tv_sec != 0 || tv.tv_usec != 0);
 	}
 	return copies;
-}
-
-/* One line for the log: who, and what came of the connection. */
-static void
-log_connection(int fd, const struct sockaddr *peer,
-    const struct exchange *x)
-{
-	char line[256], who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
-
-	format_address(peer, who, sizeof who);
-	format_byte(x->byte, in);
-	format_byte((unsigned char)(x->byte + 1), to);
-	if (x->n > 0 && x->err == 0)
-		snprintf(line, sizeof line, "%s: %s -> %s", who, in, to);
-	else if (x->n > 0)
-		snprintf(line, sizeof line, "%s: %s -> not sent: %s", who, in,
-		    strerror(x->err));
-	else if (x->n == 0)
-		snprintf(line, sizeof line, "%s: closed without sending", who);
-	else if (x->err == ETIMEDOUT)
-		snprintf(line, sizeof line, "%s: timed out", who);
-	else
-		snprintf(line, sizeof line, "%s: read: %s", who,
-		    strerror(x->err));
-	log_line(fd, line);
-}
-
-/*
- * Write "ADDRESS port N" of sa into buf.  IPv4 clients of the IPv6
- * socket arrive as ::ffff:a.b.c.d: shown as a.b.c.d.  A link-local IPv6
- * address keeps its zone (fe80::1%eth0): without it nobody can use it.
- */
-static void
-format_address(const struct sockaddr *sa, char *buf, size_t size)
-{
-	const struct sockaddr_in *sin = (const void *)sa;
-	const struct sockaddr_in6 *sin6 = (const void *)sa;
-	char host[INET6_ADDRSTRLEN] = "?", zone[IF_NAMESIZE + 1] = "";
-	unsigned port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		port = ntohs(sin->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
-			    sizeof host);
-		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		if (sin6->sin6_scope_id != 0 &&
-		    if_indextoname(sin6->sin6_scope_id, zone + 1) != NULL)
-			zone[0] = '%';
-		port = ntohs(sin6->sin6_port);
-	}
-	snprintf(buf, size, "%s%s port %u", host, zone, port);
-}
-
-/*
- * Show a byte as 'c', or as \xNN when it is not printable ASCII, in buf
- * of 5 bytes or more.  The quotes make a space or a quote visible.  By
- * hand: snprintf would cost more than the rest of the line.
- */
-static void
-format_byte(unsigned char c, char *buf)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (c >= 0x20 && c < 0x7f) {
-		buf[0] = '\'';
-		buf[1] = (char)c;
-		buf[2] = '\'';
-		buf[3] = '\0';
-	} else {
-		buf[0] = '\\';
-		buf[1] = 'x';
-		buf[2] = hex[c >> 4];
-		buf[3] = hex[c & 0xf];
-		buf[4] = '\0';
-	}
 }
 
 /* ---- Running as a service: supervisors, the log, descriptors, signals. */
