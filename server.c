@@ -244,7 +244,8 @@ announce(int lfd, long timeout)
 /*
  * A client that never sends must not hold us for ever: a receive timeout
  * makes a read that waits longer fail (EAGAIN).  Set on the listening
- * socket, Linux and the BSDs copy it to each socket that accept returns.
+ * socket, it is copied to each socket accept returns, on Linux and the
+ * BSDs; POSIX does not promise that, so main checks (copies_timeout).
  */
 static int
 set_timeout(int fd, long ms)
@@ -275,7 +276,6 @@ serve(int in, int out, long timeout, struct exchange *x)
 	}
 	x->byte = buf[0];
 	reply = (unsigned char)(x->byte + 1);
-	/* Our send buffer is empty: write takes the byte without waiting. */
 	while ((w = write(out, &reply, 1)) == -1 && errno == EINTR)
 		;
 	if (w == -1)
