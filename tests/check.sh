@@ -13,6 +13,7 @@ cd "$top" || exit 1
 # The Makefile's, with -Werror; the version as the Makefile passes it
 # (the quotes stay in the word: the compiler gets -DVERSION="1.0.0").
 STD="-std=c99 -pedantic -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L"
+# shellcheck disable=SC2089
 STD="$STD -DVERSION=\"$(sed -n 's/^VERSION = //p' Makefile)\""
 SRCS="server.c client.c tests/load.c tests/fake.c"
 build=$top/build
@@ -51,7 +52,7 @@ compile() {
 	shift 2
 	mkdir -p "$dir/tests" || return 1
 	for src in $SRCS; do
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2090
 		$cc $STD "$@" -o "$dir/${src%.c}" "$src" -pthread || return 1
 	done
 }
@@ -234,8 +235,12 @@ image() {
 }
 
 image_checks() {
+	# podman's default, the OCI format, has no place for HEALTHCHECK;
+	# docker build has no --format.
+	fmt=
+	case $e in podman*) fmt="--format docker" ;; esac
 	# shellcheck disable=SC2086
-	$e build --format docker -q -t onebyte-check -f dist/Containerfile \
+	$e build $fmt -q -t onebyte-check -f dist/Containerfile \
 	    "$build/static" || return 1
 	# shellcheck disable=SC2086
 	$e image inspect --format '{{json .Config.User}} {{json .Config.ExposedPorts}} {{json .Config.Entrypoint}} {{json .Config.Healthcheck.Test}}' \

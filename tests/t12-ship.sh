@@ -74,6 +74,14 @@ t tar,gzip 'make install puts the version in the man pages and SBINDIR in the un
 	installed "$tmp/gnu" >left && diff -u /dev/null left
 '
 
+t tar,gzip,mandoc 'the packed man pages, with their version, pass mandoc -Tlint' '
+	mandoc -Tlint -Wwarning "$rel/man/onebyted.8" "$rel/man/onebyte.1" \
+	    >lint.out 2>&1
+	st=$?
+	cat lint.out
+	[ $st -eq 0 ] && [ ! -s lint.out ]
+'
+
 # bmake, in a copy of the unpacked tarball: make, make static (where
 # musl-gcc is), make install and uninstall, make clean, as GNU make does.
 # Not with GNU make's MAKEFLAGS, when make test runs this (bmake reads
