@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: Unlicense
 # Run by `make check` after `make test`.  Needs clang, valgrind, musl-gcc,
 # cppcheck and clang-tidy (.ci/run installs them); the man pages' check
-# needs mandoc, the empty root's root, and the real-systemd test root,
-# systemd-nspawn and nsenter: without them those are skipped, saying why.
+# needs mandoc, the empty root's root, the image podman (or docker), and
+# the real-systemd test root, systemd-nspawn and nsenter: without them
+# those are skipped, saying why.
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
 cd "$top" || exit 1
 # start, stop, and the cleanup of every process started: the suite's.
 . tests/lib.sh
 
+# The Makefile's, with -Werror; the version as the Makefile passes it
+# (the quotes stay in the word: the compiler gets -DVERSION="1.0.0").
 STD="-std=c99 -pedantic -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L"
+# shellcheck disable=SC2089
+STD="$STD -DVERSION=\"$(sed -n 's/^VERSION = //p' Makefile)\""
 SRCS="server.c client.c tests/load.c tests/fake.c"
 build=$top/build
 
@@ -47,7 +52,7 @@ compile() {
 	shift 2
 	mkdir -p "$dir/tests" || return 1
 	for src in $SRCS; do
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2090
 		$cc $STD "$@" -o "$dir/${src%.c}" "$src" -pthread || return 1
 	done
 }
@@ -114,25 +119,29 @@ tidy() {
 	    -std=c99 -D_POSIX_C_SOURCE=200809L
 }
 
-# make install DESTDIR=D puts exactly the four files where they belong,
+# make install DESTDIR=D puts exactly the eight files where they belong,
 # with their modes; PREFIX and SBINDIR move them; make uninstall leaves no
 # file behind.
 install_uninstall() {
 	d=$build/destdir
 	rm -rf "$d" && mkdir -p "$d" || return 1
-	cat >"$build/install.want" <<-EOF
-	-rwxr-xr-x ./opt/ob/bin/onebyte
-	-rwxr-xr-x ./opt/ob/libexec/onebyted
-	-rw-r--r-- ./opt/ob/share/man/man1/onebyte.1
-	-rw-r--r-- ./opt/ob/share/man/man8/onebyted.8
-	-rwxr-xr-x ./usr/local/bin/onebyte
-	-rwxr-xr-x ./usr/local/sbin/onebyted
-	-rw-r--r-- ./usr/local/share/man/man1/onebyte.1
-	-rw-r--r-- ./usr/local/share/man/man8/onebyted.8
-	EOF
+	for p in /opt/ob /usr/local; do
+		s=$p/sbin
+		[ $p = /usr/local ] || s=$p/libexec
+		cat <<-EOF
+		-rwxr-xr-x .$p/bin/onebyte
+		-rw-r--r-- .$p/lib/systemd/system/onebyted-inetd.socket
+		-rw-r--r-- .$p/lib/systemd/system/onebyted-inetd@.service
+		-rw-r--r-- .$p/lib/systemd/system/onebyted.service
+		-rw-r--r-- .$p/lib/systemd/system/onebyted.socket
+		-rwxr-xr-x .$s/onebyted
+		-rw-r--r-- .$p/share/man/man1/onebyte.1
+		-rw-r--r-- .$p/share/man/man8/onebyted.8
+		EOF
+	done | LC_ALL=C sort >"$build/install.want"
 	make -s install DESTDIR="$d" &&
 	make -s install DESTDIR="$d" PREFIX=/opt/ob SBINDIR=/opt/ob/libexec &&
-	installed "$d" >"$build/install.got" &&
+	installed "$d" | LC_ALL=C sort >"$build/install.got" &&
 	diff -u "$build/install.want" "$build/install.got" &&
 	make -s uninstall DESTDIR="$d" &&
 	make -s uninstall DESTDIR="$d" PREFIX=/opt/ob SBINDIR=/opt/ob/libexec &&
@@ -172,6 +181,90 @@ empty_root() {
 	stop $pid && [ $st -eq 0 ]
 }
 
+# The release tarball, unpacked in a folder of its own, passes make test
+# as it is, under GNU make and under bmake where bmake is installed.
+release() {
+	rm -rf "$build/release" && mkdir -p "$build/release" &&
+	make -s dist >/dev/null &&
+	v=$(sed -n 's/^VERSION = //p' Makefile) &&
+	mv "onebyte-$v.tar.gz" "$build/release/" &&
+	(cd "$build/release" && gzip -dc "onebyte-$v.tar.gz" | tar -xf -) &&
+	rel=$build/release/onebyte-$v || return 1
+	cp -R "$rel" "$rel-bmake" || return 1
+	echo "make test in the unpacked onebyte-$v.tar.gz:"
+	make -s -C "$rel" test >"$build/release/make.out" 2>&1
+	st=$?
+	grep -v '^ok' "$build/release/make.out"
+	[ $st -eq 0 ] || return 1
+	have bmake || { echo "no bmake: its run skipped"; return 0; }
+	echo "bmake test in another copy:"
+	# Not with GNU make's MAKEFLAGS, which bmake would read.
+	(cd "$rel-bmake" && unset MAKEFLAGS MFLAGS MAKELEVEL && bmake test) \
+	    >"$build/release/bmake.out" 2>&1
+	st=$?
+	grep -v '^ok' "$build/release/bmake.out"
+	[ $st -eq 0 ]
+}
+
+# engine: podman (its own storage under build/, the vfs driver, which
+# needs no mount rights), or docker where its daemon answers.
+engine() {
+	if have podman; then
+		echo podman --storage-driver vfs --root "$build/image/storage" \
+		    --runroot "$build/image/run"
+	elif have docker && docker info >/dev/null 2>&1; then
+		echo docker
+	fi
+}
+
+# The scratch image from dist/Containerfile and the static pair (not
+# run: containers may not run on this machine, and the pair already runs
+# in an empty root above): it holds the two programs and nothing else,
+# as nobody, port 29008, the client as its HEALTHCHECK.
+image() {
+	e=$(engine)
+	[ -n "$e" ] || { echo "neither podman nor docker (with its daemon)"; return 1; }
+	[ -x "$build/static/server" ] || make_static || return 1
+	rm -rf "$build/image" && mkdir -p "$build/image" || return 1
+	image_checks
+	st=$?
+	# shellcheck disable=SC2086
+	$e rmi onebyte-check >/dev/null 2>&1
+	rm -rf "$build/image"
+	return $st
+}
+
+image_checks() {
+	# podman's default, the OCI format, has no place for HEALTHCHECK;
+	# docker build has no --format.
+	fmt=
+	case $e in podman*) fmt="--format docker" ;; esac
+	# shellcheck disable=SC2086
+	$e build $fmt -q -t onebyte-check -f dist/Containerfile \
+	    "$build/static" || return 1
+	# shellcheck disable=SC2086
+	$e image inspect --format '{{json .Config.User}} {{json .Config.ExposedPorts}} {{json .Config.Entrypoint}} {{json .Config.Healthcheck.Test}}' \
+	    onebyte-check >"$build/image/config" || return 1
+	cat "$build/image/config"
+	echo '"65534:65534" {"29008/tcp":{}} ["/onebyted"] ["CMD","/onebyte","-q","-t","2","127.0.0.1","29008"]' |
+	    diff -u - "$build/image/config" || return 1
+	# Its files: a container made (not started) and exported.
+	# shellcheck disable=SC2086
+	c=$($e create onebyte-check 2>/dev/null) || return 1
+	# shellcheck disable=SC2086
+	$e export "$c" >"$build/image/fs.tar"
+	st=$?
+	# shellcheck disable=SC2086
+	$e rm "$c" >/dev/null 2>&1
+	[ $st -eq 0 ] && mkdir "$build/image/fs" &&
+	tar -xf "$build/image/fs.tar" -C "$build/image/fs" || return 1
+	files=$(cd "$build/image/fs" && find . | sort | tr '\n' ' ')
+	echo "the image holds: $files"
+	[ "$files" = ". ./onebyte ./onebyted " ] &&
+	cmp "$build/static/server" "$build/image/fs/onebyted" &&
+	cmp "$build/static/client" "$build/image/fs/onebyte"
+}
+
 mkdir -p "$build" || exit 1
 check 'the suite under AddressSanitizer and UBSan (clang), no report' asan
 check 'valgrind memcheck: server under load and SIGTERM, and the client' memcheck
@@ -186,8 +279,19 @@ check_if musl-gcc 'make static: both programs built static with musl' \
 check_if ROOT,musl-gcc,chroot \
     'static pair in an empty root (chroot): the client checks the server' \
     empty_root
+if [ -z "$(engine)" ]; then
+	skip 'the scratch image (dist/Containerfile): two files, nobody, port, HEALTHCHECK' \
+	    'missing podman, or docker with a daemon'
+	have podman || echo "podman podman" >>"$tmp/missing"
+else
+	check_if musl-gcc \
+	    'the scratch image (dist/Containerfile): two files, nobody, port, HEALTHCHECK' \
+	    image
+fi
+check 'make dist: the unpacked tarball passes make test (and bmake test)' \
+    release
 check_if ROOT,systemd-nspawn,nsenter,ss \
-    "README's systemd units under real systemd (nspawn): serve, log, stop, score" \
+    "the installed systemd units under real systemd (nspawn): serve, log, stop, score" \
     sh tests/systemd.sh
 missing_summary
 echo "$passed passed, $failed failed, $skipped skipped"

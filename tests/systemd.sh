@@ -1,21 +1,21 @@
-# systemd.sh: the README's systemd units, run under real systemd.  POSIX sh.
+# systemd.sh: the installed systemd units, run under real systemd.  POSIX sh.
 # SPDX-License-Identifier: Unlicense
 #
 # systemd boots as PID 1 in a container of this machine's own root
 # (systemd-nspawn --volatile=yes: a tmpfs root over this /usr, read-only),
 # in a network namespace of its own, so port 29008 is free there and
 # nothing outside can reach it.  make install DESTDIR puts the programs
-# in a staging /usr/local, bound over the container's.  The unit files
-# are taken from README.md as it shows them (each code block that starts
-# with "# /etc/systemd/system/NAME"), so the README is what is tested.
-# For each mode: start the socket, a client inside gets its reply over
-# IPv4 and IPv6, the connection's line is in the journal, systemctl stop
-# ends it with result success (for Accept=no with a silent client in hand,
-# which the server finishes within its -t), and systemd-analyze security
-# scores the
-# service at most 1.5 (inside, on the loaded unit, and --offline=true
-# outside, on the file).  tests/load plays the silent client from here,
-# in the container's network namespace only.
+# and the units in a staging /usr/local, bound over the container's: the
+# units are found in /usr/local/lib/systemd/system as make install put
+# them, and run the onebyted it installed.  For each mode, the README's
+# line (systemctl daemon-reload && systemctl enable --now its socket);
+# a client inside gets its reply over IPv4 and IPv6; the connection's
+# line is in the journal; systemctl stop ends it with result success (for
+# Accept=no with a silent client in hand, which the server finishes
+# within its -t); systemctl disable --now; and systemd-analyze security
+# scores the service at most 0.6 (inside, on the loaded unit, and
+# --offline=true outside, on the installed file).  tests/load plays the
+# silent client from here, in the container's network namespace only.
 #
 # Run by make check (tests/check.sh), or alone: sh tests/systemd.sh.
 # Needs root, systemd-nspawn (systemd-container) and nsenter (util-linux).
@@ -28,15 +28,14 @@ cd "$top" || exit 1
 # hang-up or a closed output (| head) too, not only on INT and TERM.
 trap 'exit 1' HUP PIPE
 
-MAX_SCORE=1.5
-UNITS="onebyted.socket onebyted.service onebyted-inetd.socket
-onebyted-inetd@.service"
+MAX_SCORE=0.6
 
 fail() {
 	echo "systemd: $*"
 	if [ -n "${leader:-}" ]; then
-		echo "systemd: the container's journal, last lines:"
-		inside journalctl --no-pager -n 30 2>&1 | sed 's/^/#   /'
+		echo "systemd: the container's journal of onebyted*, last lines:"
+		inside journalctl --no-pager -n 30 -u 'onebyted*' 2>&1 |
+		    sed 's/^/#   /'
 	fi
 	exit 1
 }
@@ -44,30 +43,6 @@ fail() {
 # inside CMD [ARGS]: run CMD in the container, for at most 30 s.
 inside() {
 	timeout 30 nsenter -t "$leader" -a "$@"
-}
-
-# The units, exactly as README.md shows them: each indented code block
-# whose first line is "# /etc/systemd/system/NAME" becomes the file NAME.
-extract_units() {
-	mkdir -p "$tmp/units" &&
-	awk -v dir="$tmp/units" '
-	/^    # \/etc\/systemd\/system\/[^ ]+$/ {
-		if (out != "") close(out)
-		out = dir "/" substr($0, 27)
-		blank = 0
-	}
-	out != "" && /^    / {
-		for (; blank > 0; blank--) print "" > out
-		print substr($0, 5) > out
-		next
-	}
-	out != "" && /^$/ { blank++; next }
-	out != "" { close(out); out = "" }
-	' README.md || return 1
-	for u in $UNITS; do
-		[ -s "$tmp/units/$u" ] ||
-		    { echo "README.md shows no unit $u"; return 1; }
-	done
 }
 
 # children PID: the PIDs of its children (Linux's children file, where
@@ -120,15 +95,19 @@ boot() {
 	esac
 }
 
-install_units() {
-	for u in $UNITS; do
-		inside sh -c "cat >'/etc/systemd/system/$u'" <"$tmp/units/$u" ||
-		    return 1
-	done
+# The installed units: systemd finds them; each pair passes
+# systemd-analyze verify (an instance stands for the template).  Not
+# their Documentation= (--man=no): man finds no page here, with the
+# container's /etc empty of man's configuration; mandoc checks the pages.
+verify_units() {
 	inside systemctl daemon-reload || return 1
-	# As the README says: each pair passes systemd-analyze verify (an
-	# instance stands for the template).
-	inside systemd-analyze verify onebyted.socket onebyted.service \
+	# A first boot (the container's /etc is empty) enables every unit
+	# its presets name, ours too, and both sockets want port 29008: as
+	# a host finds them after make install, nothing enabled.
+	inside systemctl disable --now onebyted.socket onebyted-inetd.socket \
+	    >/dev/null 2>&1 || return 1
+	inside systemd-analyze verify --man=no \
+	    onebyted.socket onebyted.service \
 	    onebyted-inetd.socket onebyted-inetd@check.service \
 	    >"$tmp/verify.out" 2>&1
 	st=$?
@@ -145,7 +124,7 @@ score() {
 	out=$(systemd-analyze security --offline=true --no-pager "$2" 2>&1 |
 	    sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
 	echo "systemd: $1: exposure $in (systemd-analyze security)," \
-	    "${out:-?} (--offline=true on the README's file)"
+	    "${out:-?} (--offline=true on the installed file)"
 	[ -n "$in" ] && [ -n "$out" ] &&
 	    awk -v a="$in" -v b="$out" -v m="$MAX_SCORE" \
 	    'BEGIN { exit !(a <= m && b <= m) }'
@@ -188,7 +167,8 @@ result() {
 
 # Accept=no: one server, started by the first connection, for all of them.
 accept_no() {
-	inside systemctl start onebyted.socket &&
+	inside sh -c 'systemctl daemon-reload &&
+	    systemctl enable --now onebyted.socket' &&
 	check_reply 127.0.0.1 &&
 	check_reply ::1 &&
 	[ "$(inside systemctl is-active onebyted.service)" = active ] &&
@@ -196,7 +176,8 @@ accept_no() {
 	journal_has onebyted.service "^::1 port [0-9]*: 'r' -> 's'$" &&
 	stop_in_hand &&
 	result onebyted.service &&
-	score onebyted.service "$tmp/units/onebyted.service"
+	inside systemctl disable --now onebyted.socket &&
+	score onebyted.service "$units/onebyted.service"
 }
 
 # systemctl stop while the server holds a silent client: the server
@@ -224,7 +205,8 @@ stop_in_hand() {
 
 # Accept=yes: a server per connection, each on its own instance.
 accept_yes() {
-	inside systemctl start onebyted-inetd.socket &&
+	inside sh -c 'systemctl daemon-reload &&
+	    systemctl enable --now onebyted-inetd.socket' &&
 	check_reply 127.0.0.1 &&
 	check_reply ::1 &&
 	journal_has 'onebyted-inetd@*' "^127.0.0.1 port [0-9]*: 'r' -> 's'$" &&
@@ -233,7 +215,8 @@ accept_yes() {
 	failed_instances &&
 	inside systemctl stop onebyted-inetd.socket &&
 	result onebyted-inetd.socket &&
-	score onebyted-inetd@check.service "$tmp/units/onebyted-inetd@.service"
+	inside systemctl disable --now onebyted-inetd.socket &&
+	score onebyted-inetd@check.service "$units/onebyted-inetd@.service"
 }
 
 # No instance of the Accept=yes service may have failed.
@@ -251,9 +234,10 @@ make -s tests/load >"$tmp/make.out" 2>&1 ||
     { cat "$tmp/make.out"; fail "make tests/load failed"; }
 make -s install DESTDIR="$tmp/stage" >"$tmp/install.out" 2>&1 ||
     { cat "$tmp/install.out"; fail "make install DESTDIR failed"; }
-extract_units || fail "could not take the units from README.md"
+units=$tmp/stage/usr/local/lib/systemd/system
+[ -f "$units/onebyted.service" ] || fail "make install put no units in $units"
 boot || fail "the container did not boot"
-install_units || fail "could not install the units in the container"
+verify_units || fail "systemd does not take the installed units"
 accept_no || fail "Accept=no (onebyted.socket) failed"
 echo "systemd: Accept=no: ok"
 accept_yes || fail "Accept=yes (onebyted-inetd.socket) failed"
