@@ -510,6 +510,10 @@ copies_timeout(int fd)
 /* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
 #define LISTEN_FD	3
 
+#ifndef VERSION
+#define VERSION		"unknown"	/* make passes the release's */
+#endif
+
 /* A log: lines on fd, written so that they never stall the server. */
 struct log {
 	int fd;
@@ -525,6 +529,7 @@ static struct log logs[3] = {
 
 static void	check_operands(int, char *[], struct options *);
 static void	usage(int, int);
+static void	version(void);
 static long	parse_seconds(const char *);
 static long	parse_number(const char *, long, long);
 static int	open_std_fds(void);
@@ -547,10 +552,13 @@ parse_options(int argc, char *argv[], struct options *o)
 	memset(o, 0, sizeof *o);
 	o->timeout = DEFAULT_TIMEOUT;
 	opterr = 0;	/* getopt's messages would name the whole argv[0] */
-	while ((ch = getopt(argc, argv, "hiqb:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "hiqVb:t:")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(STDOUT_FILENO, 0);
+			break;
+		case 'V':
+			version();
 			break;
 		case 'i':
 			o->inetd = 1;
@@ -617,9 +625,20 @@ usage(int fd, int status)
 	char line[128];
 
 	snprintf(line, sizeof line,
-	    "usage: %s [-hiq] [-b address] [-t seconds] [port]", prog);
+	    "usage: %s [-hiqV] [-b address] [-t seconds] [port]", prog);
 	log_line(fd, line);
 	exit(status);
+}
+
+/* -V: the name we were run as, and the release, as ssh -V says it. */
+static void
+version(void)
+{
+	char line[128];
+
+	snprintf(line, sizeof line, "%s %s", prog, VERSION);
+	log_line(STDOUT_FILENO, line);
+	exit(0);
 }
 
 /*

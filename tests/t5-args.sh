@@ -67,7 +67,7 @@ t 'an invalid port is echoed in the message' '
 
 t 'usage is one synopsis line with every option' '
 	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
-	grep -x "usage: server \[-hiq\] \[-b address\] \[-t seconds\] \[port\]" err &&
+	grep -x "usage: server \[-hiqV\] \[-b address\] \[-t seconds\] \[port\]" err &&
 	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: client \[-46hqv\] \[-c char\] \[-s address\] \[-t seconds\] \[-w seconds\] \[host \[port\]\]" err
 '
