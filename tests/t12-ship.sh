@@ -1,4 +1,6 @@
+#!/bin/sh
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 # What a packager or a user of another make gets: the version (-V, the
 # man pages), make dist's tarball, the Makefile under bmake as under GNU
 # make, and the dist/ files for inetd and xinetd under the real daemons.
@@ -20,9 +22,11 @@ t 'server -V and client -V print the name as run and the Makefile'"'"'s version'
 # tarball's name.
 dist=onebyte-$version.tar.gz
 rel=$tmp/rel/onebyte-$version
-when tar,gzip 'make -s -C "$top" dist >"$tmp/dist.out" 2>&1 &&
-    mv "$top/$dist" "$tmp/$dist" && mkdir "$tmp/rel" &&
-    (cd "$tmp/rel" && gzip -dc "../$dist" | tar -xf -)'
+setup tar,gzip 'make dist, the tarball unpacked' '
+	make -s -C "$top" dist >"$tmp/dist.out" 2>&1 &&
+	mv "$top/$dist" "$tmp/$dist" && mkdir "$tmp/rel" &&
+	(cd "$tmp/rel" && gzip -dc "../$dist" | tar -xf -)
+'
 
 t tar,gzip 'make dist: onebyte-VERSION.tar.gz, one folder of that name' '
 	cat dist.out && [ "$(cat dist.out)" = "$dist" ] &&
@@ -86,7 +90,9 @@ t tar,gzip,mandoc 'the packed man pages, with their version, pass mandoc -Tlint'
 # musl-gcc is), make install and uninstall, make clean, as GNU make does.
 # Not with GNU make's MAKEFLAGS, when make test runs this (bmake reads
 # them too: -s would hide the commands looked for below).
-when bmake,tar,gzip 'cp -R "$rel" "$tmp/bsd"'
+setup bmake,tar,gzip 'a copy of the tarball for bmake' '
+	cp -R "$rel" "$tmp/bsd"
+'
 bsd_make() {
 	(unset MAKEFLAGS MFLAGS MAKELEVEL && exec bmake "$@")
 }
@@ -164,3 +170,5 @@ t ROOT,NETNS,ip,xinetd 'xinetd with dist/onebyte.xinetd as installed: IPv4 and I
 	cat out daemon.log
 	[ $st -eq 0 ] && [ "$(grep -c "^Reply from server: .s.$" out)" -eq 2 ]
 '
+
+test_done

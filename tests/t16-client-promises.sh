@@ -1,8 +1,12 @@
+#!/bin/sh
 # The client's promises in hostile surroundings: output that cannot be
 # written, a resolver that never answers, messages that name the cause.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
-start server "$bin/server" -q 0
+setup 'a server on port 0' '
+	start server "$bin/server" -q 0
+'
 
 # --- what it prints must reach its output
 
@@ -119,4 +123,8 @@ t strace 'a numeric address is converted without a thread; a name has one' '
 	grep -q "clone" calls2
 '
 
-stop $pid >/dev/null
+teardown '
+	stop $pid >/dev/null
+'
+
+test_done
