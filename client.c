@@ -901,7 +901,7 @@ check_once(const struct options *o, struct check *c, long seq)
 {
 	struct addrinfo *res;
 	char who[64];
-	int fd = -1, failed;
+	int fd = -1, failed = 1;
 
 	do {
 		c->deadline = now_us() + (long long)o->timeout_ms * 1000;
@@ -910,14 +910,17 @@ check_once(const struct options *o, struct check *c, long seq)
 			freeaddrinfo(res);
 		}
 	} while (fd == -1 && seq == 1 && !stopping && retry(o, c));
-	label(o, seq, who, sizeof who);
+	if (fd != -1) {
+		failed = send_byte(fd, o->byte, c) == -1 ||
+		    read_reply(fd, c) == -1;
+		close(fd);
+	}
+	label(o, seq, who, sizeof who);	/* the check is over: -D's time */
 	if (fd == -1) {
 		if (!o->quiet)
 			say_connect(stdout, who, o, c);
 		return 1;
 	}
-	failed = send_byte(fd, o->byte, c) == -1 || read_reply(fd, c) == -1;
-	close(fd);
 	if (failed && !o->quiet)
 		say_exchange(stdout, who, o, c);
 	return failed ? 1 : verdict(o, c, who);

@@ -46,6 +46,20 @@ stats() {
 	}' "$2"
 }
 
+# catching PID: wait up to 5 s for PID to catch SIGINT (its handler set):
+# SigCgt in /proc/PID/status has the bit of signal 2, 0x2, set.
+catching() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "^SigCgt:.*[2367abef]\$" "/proc/$1/status" 2>/dev/null &&
+		    return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "process $1 does not catch SIGINT after 5 s"
+	return 1
+}
+
 start server "$bin/server" 0
 gone=$port
 stop $pid >/dev/null
@@ -89,6 +103,12 @@ t '-q -n: the summary alone' '
 	counts 3 3 out && grep "^connect min" out && grep "^reply min" out
 '
 
+t '-n 2 without -i: a second between their starts, as ping' '
+	"$bin/client" -q -n 2 127.0.0.1 $port >out &&
+	e=$(elapsed out) && echo "$e s" &&
+	awk -v e="$e" "BEGIN { exit !(e >= 0.95) }" && counts 2 2 out
+'
+
 t '-v -n: the same lines, -v adds nothing to them' '
 	"$bin/client" -v -n 2 -i 0 127.0.0.1 $port >out &&
 	[ $(wc -l <out) -eq 6 ] && head -n 2 out | grep -Ec "$pass_line" | grep -x 2
@@ -116,7 +136,7 @@ t 'without -n: one check, its output as before' '
 # --- signals
 
 t '-n 0: until SIGINT, then the summary; exit 0 when all passed' '
-	start_bg ping "$bin/client" -n 0 -i 0.05 127.0.0.1 $port &&
+	: >ping.out && start_bg ping "$bin/client" -n 0 -i 0.05 127.0.0.1 $port &&
 	wait_lines ping.out 3 &&
 	stop $pid INT; st=$?
 	cat ping.out && [ $st -eq 0 ] &&
@@ -126,7 +146,7 @@ t '-n 0: until SIGINT, then the summary; exit 0 when all passed' '
 '
 
 t '-n 0: SIGTERM too, then the summary' '
-	start_bg ping "$bin/client" -n 0 -i 0.05 127.0.0.1 $port &&
+	: >ping.out && start_bg ping "$bin/client" -n 0 -i 0.05 127.0.0.1 $port &&
 	wait_lines ping.out 2 &&
 	stop $pid TERM; st=$?
 	cat ping.out && [ $st -eq 0 ] &&
@@ -134,15 +154,24 @@ t '-n 0: SIGTERM too, then the summary' '
 '
 
 t 'SIGINT during a long -i ends the pause at once' '
-	start_bg ping "$bin/client" -n 3 -i 30 127.0.0.1 $port &&
+	: >ping.out && start_bg ping "$bin/client" -n 3 -i 30 127.0.0.1 $port &&
 	wait_lines ping.out 1 &&
 	s0=$(date +%s%N) && stop $pid INT; st=$?
 	ms=$(( ($(date +%s%N) - s0) / 1000000 )); echo "took $ms ms"
 	cat ping.out && [ $st -eq 0 ] && [ $ms -lt 4000 ] && counts 1 1 ping.out
 '
 
+t PROC 'SIGINT while -w waits for the first check: the run ends, exit 1' '
+	: >ping.out && start_bg ping "$bin/client" -w 60 -n 0 127.0.0.1 $gone &&
+	catching $pid && s0=$(date +%s%N) && stop $pid INT; st=$?
+	ms=$(( ($(date +%s%N) - s0) / 1000000 )); echo "took $ms ms"
+	cat ping.out && [ $st -eq 1 ] && [ $ms -lt 4000 ] &&
+	grep -x "check 1: no server is listening on 127\.0\.0\.1 port $gone (connection refused)" ping.out &&
+	counts 1 0 ping.out
+'
+
 t 'SIGINT after failed checks: the summary, exit 1' '
-	start_bg ping "$bin/client" -n 0 -i 0.05 127.0.0.1 $gone &&
+	: >ping.out && start_bg ping "$bin/client" -n 0 -i 0.05 127.0.0.1 $gone &&
 	wait_lines ping.out 2 &&
 	stop $pid INT; st=$?
 	cat ping.out && [ $st -eq 1 ] &&
@@ -156,7 +185,7 @@ stop $srv >/dev/null
 t 'a server that stops halfway: its checks fail, the run goes on; exit 1' '
 	start server "$bin/server" -q -b 127.0.0.1 0 &&
 	srv=$pid &&
-	start_bg ping "$bin/client" -w 5 -n 10 -i 0.2 127.0.0.1 $port &&
+	: >ping.out && start_bg ping "$bin/client" -w 5 -n 10 -i 0.2 127.0.0.1 $port &&
 	wait_lines ping.out 3 &&
 	stop $srv >/dev/null
 	s0=$(date +%s%N)
@@ -203,11 +232,26 @@ start fake "$bin/tests/fake" -m wrong
 t 'a wrong reply within a run: said as one check says it, exit 1' '
 	fails wrong "wrong reply .t. from 127\.0\.0\.1 port $port: expected .s."
 '
+
+t '-q -n and wrong replies: the summary alone, exit 1' '
+	"$bin/client" -q -n 2 -i 0 127.0.0.1 $port >out 2>err; st=$?
+	cat out err && [ $st -eq 1 ] && [ ! -s err ] &&
+	[ $(wc -l <out) -eq 2 ] && counts 2 0 out
+'
 stop $pid >/dev/null
 
 start fake "$bin/tests/fake" -m silent
 t 'a silent server within a run: no reply within -t, exit 1' '
 	fails silent "no reply from 127\.0\.0\.1 port $port within 0\.3 s"
+'
+
+t '-D: the time of day when the check ended, after its -t' '
+	s0=$(date +%s%N) &&
+	{ "$bin/client" -D -n 1 -t 0.5 127.0.0.1 $port >out; [ $? -eq 1 ]; } &&
+	cat out &&
+	sed -n "s/^\[\([0-9]*\)\.\([0-9]\{6\}\)\] check 1: no reply .*/\1\2/p" out >stamp &&
+	[ -s stamp ] && ms=$(( ($(cat stamp) - s0 / 1000) / 1000 )) &&
+	echo "line stamped $ms ms after the start" && [ $ms -ge 450 ]
 '
 stop $pid >/dev/null
 
@@ -223,6 +267,12 @@ t 'a server that sends more than one byte: its bytes shown, exit 1' '
 '
 stop $pid >/dev/null
 
+start fake "$bin/tests/fake" -m two
+t 'the right byte, then one more: both shown, exit 1' '
+	fails two "127\.0\.0\.1 port $port sent more than one byte: \"ss\" (not a one-byte echo server)"
+'
+stop $pid >/dev/null
+
 start fake "$bin/tests/fake" -m hold
 t 'the byte, then the connection held open: said so, exit 1' '
 	fails hold "127\.0\.0\.1 port $port sent .s. but did not close the connection within 0\.3 s"
@@ -232,6 +282,15 @@ stop $pid >/dev/null
 start fake "$bin/tests/fake" -m reset
 t 'a reset after the byte: the read error, exit 1' '
 	fails reset "read from 127\.0\.0\.1 port $port: Connection reset by peer"
+'
+
+t '-q -n with failures: the summary alone, exit 1' '
+	"$bin/client" -q -n 2 -i 0 127.0.0.1 $port >out 2>err; st=$?
+	cat out err && [ $st -eq 1 ] && [ ! -s err ] &&
+	[ $(wc -l <out) -eq 2 ] && counts 2 0 out &&
+	"$bin/client" -q -n 2 -i 0 127.0.0.1 $gone >out 2>err; st=$?
+	cat out err && [ $st -eq 1 ] && [ ! -s err ] &&
+	[ $(wc -l <out) -eq 2 ] && counts 2 0 out
 '
 
 t 'every check closes its socket: 30 failed reads under ulimit -n 16' '
