@@ -852,8 +852,8 @@ static double	root(double);
 
 /*
  * Check, count, pause until the next one is due; the summary at the end.
- * Every check starts from c as setup left it (-s's address, -w's end),
- * not from what the last one left.  Exit 0 when every check passed.
+ * Every check starts from first, as main left it (-s's address, -w's
+ * end), not from what the last check left.  Exit 0 if every one passed.
  */
 static int
 repeat(const struct options *o, const struct check *first)

@@ -382,7 +382,7 @@ t 'a bad -n or -i: the value in the message; -D and -i without -n: said so' '
 t '-i takes 0 as 0, 0.0, .0 and 0.; and 0.001 to 86400' '
 	bad=0
 	for a in 0 0.0 .0 0. 00 0.001 86400; do
-		"$bin/client" -q -n 1 -i $a 127.0.0.1 $gone >/dev/null 2>&1
+		timeout 10 "$bin/client" -q -n 1 -i $a 127.0.0.1 $gone >/dev/null 2>&1
 		[ $? -eq 1 ] || { echo "-i $a refused"; bad=1; }
 	done
 	[ $bad -eq 0 ]
