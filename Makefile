@@ -66,6 +66,9 @@ tests/fake: tests/fake.c build/flags
 tests/bench/baseline: tests/bench/baseline.c build/flags
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/baseline.c $(LDFLAGS)
 
+tests/bench/loop: tests/bench/loop.c build/flags
+	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/loop.c $(LDFLAGS)
+
 # Both programs linked statically with musl, as ./server and ./client:
 # two files that run in an empty root (a scratch container image).  The
 # changed CC and LDFLAGS rebuild them (build/flags), and a plain make
@@ -153,7 +156,7 @@ test: all tests/load tests/fake
 	sh tests/run.sh $(TESTS)
 
 # Connections per second and latency against the smallest server.
-bench: all tests/load tests/bench/baseline
+bench: all tests/load tests/bench/baseline tests/bench/loop
 	sh tests/bench/bench.sh
 
 # make test, then sanitizers, valgrind, three compilers and two linters.

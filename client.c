@@ -33,8 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_HOST	"localhost"
-#define DEFAULT_PORT	"29008"
 #define REPLY_MAX	64	/* room for the byte, and to see any more */
 
 /* What the command line asked for (parse_options, below the banner). */
@@ -46,12 +44,12 @@ struct options {
 	const char *source;		/* -s: our address, or NULL */
 	long wait_ms;			/* -w: 0 when not given */
 	const char *timeout_text, *wait_text;	/* as given, for messages */
-	int quiet, verbose;		/* -q, -v */
+	int quiet, verbose, stamps;	/* -q, -v, -D */
+	long count, interval_ms;	/* -n: -1 when not given; -i */
 };
 
-enum step { SOURCE, RESOLVE, BIND, CONNECT, SEND, READ };	/* of a check */
-
-/* One check as it goes. */
+/* One check as it goes, and the step of it that failed. */
+enum step { SOURCE, RESOLVE, BIND, CONNECT, SEND, READ };
 struct check {
 	long long deadline;		/* when -t runs out (now_us's clock) */
 	unsigned char reply[REPLY_MAX];	/* what the server sent */
@@ -64,7 +62,7 @@ struct check {
 	socklen_t sourcelen;
 	long long wait_end, pause;	/* -w: when it runs out, next pause */
 	int waited;			/* -w ran out */
-	long long started, connected, sent, replied;	/* -v's times */
+	long long started, connected, sent, replied;	/* -v's, -n's times */
 };
 
 static const char *prog = "client";	/* the name we were run as */
@@ -89,6 +87,7 @@ static int	fail_connect(const struct options *, const struct check *);
 static int	fail_exchange(const struct options *, const struct check *);
 static void	format_bytes(const unsigned char *, size_t, char *, size_t);
 static void	print_times(const struct check *);
+static int	repeat(const struct options *, const struct check *);
 
 int
 main(int argc, char *argv[])
@@ -101,8 +100,9 @@ main(int argc, char *argv[])
 	parse_options(argc, argv, &o);
 	if (setup(&o, &c) == -1)	/* -s, -w, safeguards: see the banner */
 		return 1;
-	/* A write to a closed socket would kill us (SIGPIPE): fail instead. */
-	signal(SIGPIPE, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);	/* a closed socket: EPIPE, not death */
+	if (o.count != -1)	/* -n: checks one after another, as ping */
+		return repeat(&o, &c);
 
 	/*
 	 * Find the server's addresses, and connect to one of them.  -t bounds
@@ -364,12 +364,19 @@ format_byte(unsigned char c, char *buf, size_t size)
 		snprintf(buf, size, "\\x%02x", c);
 }
 
-/* ---- What only a health check needs: options, -w, messages, timing. */
+/* ---- What only a health check needs: options, -w, -n, messages, timing. */
 
+#ifndef VERSION
+#define VERSION		"unknown"	/* make passes the release's */
+#endif
+#define DEFAULT_HOST	"localhost"
+#define DEFAULT_PORT	"29008"
 #define DEFAULT_TIMEOUT	"5"	/* seconds, as -t takes them */
 #define DEFAULT_TIMEOUT_MS 5000
 #define PAUSE_FIRST	10000	/* -w: microseconds between tries, at first */
 #define PAUSE_MAX	250000	/* and at most */
+#define INTERVAL_MS	1000	/* -i: as ping's */
+#define COUNT_MAX	2147483647L	/* -n: 2^31 - 1 */
 
 /* A lookup that the deadline can abandon (see lookup). */
 struct lookup {
@@ -382,9 +389,13 @@ struct lookup {
 
 static const struct options defaults = { .host = DEFAULT_HOST,
     .port = DEFAULT_PORT, .timeout_text = DEFAULT_TIMEOUT,
-    .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r' };
+    .timeout_ms = DEFAULT_TIMEOUT_MS, .family = AF_UNSPEC, .byte = 'r',
+    .count = -1, .interval_ms = -1 };
 
+static void	more_options(int, struct options *);
 static void	parse_operands(int, char *[], struct options *);
+static void	check_options(struct options *, int);
+static long	parse_interval(const char *);
 static long	seconds(const char *, const char *, const char **);
 static int	parse_char(const char *);
 static long	parse_seconds(const char *);
@@ -401,6 +412,10 @@ static struct lookup *lookup_start(const char *, const char *,
 	    const struct addrinfo *);
 static void	*lookup_thread(void *);
 static void	lookup_free(struct lookup *);
+static void	say_connect(FILE *, const char *, const struct options *,
+		    const struct check *);
+static void	say_exchange(FILE *, const char *, const struct options *,
+		    const struct check *);
 
 /* The command line, checked; usage errors exit 2 from here. */
 static void
@@ -413,7 +428,7 @@ parse_options(int argc, char *argv[], struct options *o)
 		    argv[0];
 	*o = defaults;
 	opterr = 0;	/* its messages would name argv[0] whole, not prog */
-	while ((ch = getopt(argc, argv, ":46c:hqs:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, ":46c:Dhi:n:qs:t:Vvw:")) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -445,13 +460,49 @@ parse_options(int argc, char *argv[], struct options *o)
 		case 'w':
 			o->wait_ms = seconds(optarg, "invalid wait", &o->wait_text);
 			break;
-		default:
-			bad_option(ch);
+		default:	/* -D, -i, -n, or an option we do not know */
+			more_options(ch, o);
 		}
 	}
+	check_options(o, families);
+	parse_operands(argc - optind, argv + optind, o);
+}
+
+/* The options of -n's checks one after another; anything else is wrong. */
+static void
+more_options(int ch, struct options *o)
+{
+	switch (ch) {
+	case 'D':
+		o->stamps = 1;
+		break;
+	case 'i':
+		if ((o->interval_ms = parse_interval(optarg)) == -1)
+			bad_argument("invalid interval", optarg);
+		break;
+	case 'n':
+		if ((o->count = parse_number(optarg, 0, COUNT_MAX)) == -1)
+			bad_argument("invalid count", optarg);
+		break;
+	case 'V':	/* the name we were run as, and the release */
+		printf("%s %s\n", prog, VERSION);
+		check_output();
+		exit(0);
+	default:
+		bad_option(ch);
+	}
+}
+
+/* The options that cannot go together; -i's default. */
+static void
+check_options(struct options *o, int families)
+{
 	if (families == 3)
 		bad_argument("-4 and -6 cannot be used together", NULL);
-	parse_operands(argc - optind, argv + optind, o);
+	if (o->count == -1 && (o->stamps || o->interval_ms != -1))
+		bad_argument("-D and -i go with -n", NULL);
+	if (o->interval_ms == -1)
+		o->interval_ms = INTERVAL_MS;
 }
 
 /* What is left after the options: [host [port]]. */
@@ -520,6 +571,22 @@ parse_seconds(const char *s)
 	return (long)(d * 1000 + 0.999);
 }
 
+/*
+ * -i: seconds as parse_seconds takes them, or zero (0, 0.0, .0): the
+ * checks then run back to back.
+ */
+static long
+parse_interval(const char *s)
+{
+	const char *point;
+
+	point = strchr(s, '.');
+	if (s[strspn(s, "0.")] == '\0' && strchr(s, '0') != NULL &&
+	    (point == NULL || strchr(point + 1, '.') == NULL))
+		return 0;
+	return parse_seconds(s);
+}
+
 /* Parse a whole decimal string in [min, max]; -1 if it is not one. */
 static long
 parse_number(const char *s, long min, long max)
@@ -560,8 +627,8 @@ bad_argument(const char *what, const char *arg)
 static void
 usage(FILE *to, int status)
 {
-	fprintf(to, "usage: %s [-46hqv] [-c char] [-s address] [-t seconds] "
-	    "[-w seconds] [host [port]]\n", prog);
+	fprintf(to, "usage: %s [-46DhqVv] [-c char] [-i seconds] [-n count] "
+	    "[-s address] [-t seconds] [-w seconds] [host [port]]\n", prog);
 	if (to == stdout)
 		check_output();	/* -h: the line must have been written */
 	exit(status);
@@ -799,9 +866,29 @@ retry(const struct options *o, struct check *c)
 	return 1;
 }
 
-/* Why no connection was made, in one line. */
+/* Why no connection was made, on stderr: exit 1. */
 static int
 fail_connect(const struct options *o, const struct check *c)
+{
+	say_connect(stderr, prog, o, c);
+	return 1;
+}
+
+/* Why the byte was not sent or the reply not read whole, on stderr. */
+static int
+fail_exchange(const struct options *o, const struct check *c)
+{
+	say_exchange(stderr, prog, o, c);
+	return 1;
+}
+
+/*
+ * Why no connection was made, in one line on to, after who: the program's
+ * name for one check, the check's number for -n.
+ */
+static void
+say_connect(FILE *to, const char *who, const struct options *o,
+    const struct check *c)
 {
 	char waited[64] = "", limit[256];
 
@@ -809,34 +896,33 @@ fail_connect(const struct options *o, const struct check *c)
 		snprintf(waited, sizeof waited, ", after waiting %s s",
 		    o->wait_text);
 	if (c->failed == SOURCE && c->gai == 0)
-		fprintf(stderr, "%s: resolve %s (-s): no answer within %s s "
-		    "(-t); a numeric address needs no lookup\n", prog, o->source,
+		fprintf(to, "%s: resolve %s (-s): no answer within %s s "
+		    "(-t); a numeric address needs no lookup\n", who, o->source,
 		    o->timeout_text);
 	else if (c->failed == SOURCE)
-		fprintf(stderr, "%s: resolve %s (-s): %s\n", prog, o->source,
+		fprintf(to, "%s: resolve %s (-s): %s\n", who, o->source,
 		    gai_reason(c));
 	else if (c->failed == BIND)
-		fprintf(stderr, "%s: bind to %s: %s\n", prog, o->source,
+		fprintf(to, "%s: bind to %s: %s\n", who, o->source,
 		    strerror(c->err));
 	else if (c->gai != 0 && family_limit(o, c, limit, sizeof limit))
-		fprintf(stderr, "%s: %s\n", prog, limit);
+		fprintf(to, "%s: %s\n", who, limit);
 	else if (c->gai != 0)
-		fprintf(stderr, "%s: resolve %s: %s%s\n", prog, o->host,
+		fprintf(to, "%s: resolve %s: %s%s\n", who, o->host,
 		    gai_reason(c), waited);
 	else if (c->failed == RESOLVE)
-		fprintf(stderr, "%s: resolve %s: no answer within %s s (-t); "
-		    "a numeric address needs no lookup\n", prog, o->host,
+		fprintf(to, "%s: resolve %s: no answer within %s s (-t); "
+		    "a numeric address needs no lookup\n", who, o->host,
 		    o->timeout_text);
 	else if (c->err == ECONNREFUSED)
-		fprintf(stderr, "%s: no server is listening on %s port %s "
-		    "(connection refused)%s\n", prog, o->host, o->port, waited);
+		fprintf(to, "%s: no server is listening on %s port %s "
+		    "(connection refused)%s\n", who, o->host, o->port, waited);
 	else if (c->err == ETIMEDOUT)
-		fprintf(stderr, "%s: connect to %s port %s: no answer within "
-		    "%s s\n", prog, o->host, o->port, o->timeout_text);
+		fprintf(to, "%s: connect to %s port %s: no answer within "
+		    "%s s\n", who, o->host, o->port, o->timeout_text);
 	else
-		fprintf(stderr, "%s: connect to %s port %s: %s\n", prog,
+		fprintf(to, "%s: connect to %s port %s: %s\n", who,
 		    o->host, o->port, strerror(c->err));
-	return 1;
 }
 
 /* getaddrinfo's reason: errno's for EAI_SYSTEM (out of descriptors...). */
@@ -876,26 +962,26 @@ family_limit(const struct options *o, const struct check *c, char *buf,
 }
 
 /* Why the byte was not sent or the reply not read whole, in one line. */
-static int
-fail_exchange(const struct options *o, const struct check *c)
+static void
+say_exchange(FILE *to, const char *who, const struct options *o,
+    const struct check *c)
 {
 	char got[8];
 
 	if (c->failed == SEND)
-		fprintf(stderr, "%s: send to %s port %s: %s\n", prog, o->host,
+		fprintf(to, "%s: send to %s port %s: %s\n", who, o->host,
 		    o->port, strerror(c->err));
 	else if (c->err == ETIMEDOUT && c->len == 1) {
 		format_byte(c->reply[0], got, sizeof got);
-		fprintf(stderr, "%s: %s port %s sent %s but did not close the "
-		    "connection within %s s\n", prog, o->host, o->port, got,
+		fprintf(to, "%s: %s port %s sent %s but did not close the "
+		    "connection within %s s\n", who, o->host, o->port, got,
 		    o->timeout_text);
 	} else if (c->err == ETIMEDOUT)
-		fprintf(stderr, "%s: no reply from %s port %s within %s s\n",
-		    prog, o->host, o->port, o->timeout_text);
+		fprintf(to, "%s: no reply from %s port %s within %s s\n",
+		    who, o->host, o->port, o->timeout_text);
 	else
-		fprintf(stderr, "%s: read from %s port %s: %s\n", prog, o->host,
+		fprintf(to, "%s: read from %s port %s: %s\n", who, o->host,
 		    o->port, strerror(c->err));
-	return 1;
 }
 
 /*
@@ -930,4 +1016,252 @@ print_times(const struct check *c)
 	printf("%s port %s: connect %.3f ms, reply %.3f ms\n", host, port,
 	    (double)(c->connected - c->started) / 1000,
 	    (double)(c->replied - c->sent) / 1000);
+}
+
+/*
+ * -n: checks one after another, as ping sends its probes.  Each is a
+ * whole check, as main makes one: a new connection, the byte, the reply
+ * and the close, under its own -t, said in a line on stdout.  They start
+ * -i apart on the monotonic clock, each when the last was due, so that
+ * the schedule does not drift.  A check that runs past the next one's
+ * start delays it, and the schedule goes on from there: checks never
+ * overlap, and those missed are not made up in a burst.  SIGINT or
+ * SIGTERM ends the run after the check under way (within its -t); the
+ * summary follows then as after the last check.
+ */
+
+/* The times of the checks that passed, in microseconds. */
+struct times {
+	long long min, max;
+	double sum, squares;	/* for the mean and the deviation */
+};
+
+/* What the checks so far add up to. */
+struct tally {
+	long run, passed;
+	long long start;	/* of the first check (now_us's clock) */
+	struct times connect, reply;
+};
+
+static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM came */
+
+static void	on_signal(int);
+static int	check_once(const struct options *, struct check *, long);
+static int	verdict(const struct options *, const struct check *,
+		    const char *);
+static void	label(const struct options *, long, char *, size_t);
+static void	add_time(struct times *, long long, long);
+static int	pause_until(long long *, long);
+static void	summary(const struct options *, const struct tally *);
+static void	print_series(const char *, const struct times *, long);
+static double	root(double);
+
+/*
+ * Check, count, pause until the next one is due; the summary at the end.
+ * Every check starts from first, as main left it (-s's address, -w's
+ * end), not from what the last check left.  Exit 0 if every one passed.
+ */
+static int
+repeat(const struct options *o, const struct check *first)
+{
+	struct sigaction sa;
+	struct tally t;
+	struct check c;
+	long long next;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: a pause ends */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* each line as it comes */
+	memset(&t, 0, sizeof t);
+	t.start = next = now_us();
+	do {
+		c = *first;
+		if (check_once(o, &c, ++t.run) == 0) {
+			t.passed++;
+			add_time(&t.connect, c.connected - c.started, t.passed);
+			add_time(&t.reply, c.replied - c.sent, t.passed);
+		}
+	} while (t.run != o->count && pause_until(&next, o->interval_ms) == 0);
+	summary(o, &t);
+	return t.passed == t.run ? 0 : 1;
+}
+
+/* A handler may only set a flag: the loop reads it between checks. */
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/*
+ * One check as main makes it, and its line unless -q; 0 if it passed.
+ * -w waits for the server before the first check only: later, a refused
+ * connection is a failed check.  The socket is closed on every path.
+ */
+static int
+check_once(const struct options *o, struct check *c, long seq)
+{
+	struct addrinfo *res;
+	char who[64];
+	int fd = -1, failed = 1;
+
+	do {
+		c->deadline = now_us() + (long long)o->timeout_ms * 1000;
+		if ((res = resolve(o, c)) != NULL) {
+			fd = connect_any(c, res);
+			freeaddrinfo(res);
+		}
+	} while (fd == -1 && seq == 1 && !stopping && retry(o, c));
+	if (fd != -1) {
+		failed = send_byte(fd, o->byte, c) == -1 ||
+		    read_reply(fd, c) == -1;
+		close(fd);
+	}
+	label(o, seq, who, sizeof who);	/* the check is over: -D's time */
+	if (fd == -1) {
+		if (!o->quiet)
+			say_connect(stdout, who, o, c);
+		return 1;
+	}
+	if (failed && !o->quiet)
+		say_exchange(stdout, who, o, c);
+	return failed ? 1 : verdict(o, c, who);
+}
+
+/*
+ * The reply judged as judge does, in one line: the reply, the address
+ * that answered and the two times of -v; or what was wrong, in judge's
+ * words.  0 if it passed.
+ */
+static int
+verdict(const struct options *o, const struct check *c, const char *who)
+{
+	char got[8], want[8], shown[4 * SHOWN_MAX + 8];
+	int passed;
+
+	format_byte(c->reply[0], got, sizeof got);
+	passed = c->len == 1 && c->reply[0] == (unsigned char)(o->byte + 1);
+	if (o->quiet)
+		return passed ? 0 : 1;
+	if (passed) {
+		printf("%s: %s from ", who, got);
+		print_times(c);
+	} else if (c->len == 0)
+		printf("%s: %s port %s closed the connection without "
+		    "replying\n", who, o->host, o->port);
+	else if (c->len > 1) {
+		format_bytes(c->reply, c->len, shown, sizeof shown);
+		printf("%s: %s port %s sent more than one byte: %s (not a "
+		    "one-byte echo server)\n", who, o->host, o->port, shown);
+	} else {
+		format_byte((unsigned char)(o->byte + 1), want, sizeof want);
+		printf("%s: wrong reply %s from %s port %s: expected %s\n",
+		    who, got, o->host, o->port, want);
+	}
+	return passed ? 0 : 1;
+}
+
+/*
+ * The start of a check's line: "check N", after the time of day with -D
+ * as ping -D gives it, in seconds since the epoch to the microsecond.
+ */
+static void
+label(const struct options *o, long seq, char *buf, size_t size)
+{
+	struct timespec ts;
+
+	if (!o->stamps) {
+		snprintf(buf, size, "check %ld", seq);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, size, "[%lld.%06ld] check %ld", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, seq);
+}
+
+/* Add the n-th time to a series. */
+static void
+add_time(struct times *s, long long us, long n)
+{
+	if (n == 1 || us < s->min)
+		s->min = us;
+	if (n == 1 || us > s->max)
+		s->max = us;
+	s->sum += (double)us;
+	s->squares += (double)us * (double)us;
+}
+
+/*
+ * -i: wait until the next check is due, -1 if SIGINT or SIGTERM came.
+ * One that is late already (the last check took longer than -i) is due
+ * now, and the schedule goes on from now.  A sleep cut short by a signal
+ * ends the wait; a wake-up a little late changes nothing that follows.
+ */
+static int
+pause_until(long long *next, long interval_ms)
+{
+	struct timespec ts;
+	long long left;
+
+	*next += (long long)interval_ms * 1000;
+	if ((left = *next - now_us()) < 0)
+		*next -= left;
+	while (!stopping && left > 0) {
+		ts.tv_sec = (time_t)(left / 1000000);
+		ts.tv_nsec = (long)(left % 1000000 * 1000);
+		nanosleep(&ts, NULL);
+		left = *next - now_us();
+	}
+	return stopping ? -1 : 0;
+}
+
+/*
+ * As ping ends: the target, the counts and the time the run took; then
+ * min/avg/max/mdev of the connect and the reply times of the checks that
+ * passed (mdev: their standard deviation, as ping's).
+ */
+static void
+summary(const struct options *o, const struct tally *t)
+{
+	long failed = t->run - t->passed;
+
+	printf("--- %s port %s ---\n", o->host, o->port);
+	printf("%ld checks, %ld passed, %ld failed (%g%%), %.3f s\n", t->run,
+	    t->passed, failed, 100.0 * (double)failed / (double)t->run,
+	    (double)(now_us() - t->start) / 1000000);
+	if (t->passed == 0)
+		return;
+	print_series("connect", &t->connect, t->passed);
+	print_series("reply", &t->reply, t->passed);
+}
+
+static void
+print_series(const char *what, const struct times *s, long n)
+{
+	double mean, var;
+
+	mean = s->sum / (double)n;
+	var = s->squares / (double)n - mean * mean;
+	printf("%s min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", what,
+	    (double)s->min / 1000, mean / 1000, (double)s->max / 1000,
+	    root(var) / 1000);
+}
+
+/* A square root without libm (-lm): Newton's method, from above. */
+static double
+root(double x)
+{
+	double r;
+	int i;
+
+	if (x <= 0)
+		return 0;
+	r = x > 1 ? x : 1;
+	for (i = 0; i < 64; i++)
+		r = (r + x / r) / 2;
+	return r;
 }

@@ -201,7 +201,7 @@ EOF_ARGS
 t 'a bad -t or -w: the value in the message, then the usage line' '
 	{ "$bin/client" -t 0 2>err; [ $? -eq 2 ]; } &&
 	printf "client: invalid timeout \0470\047\n%s\n" \
-	    "usage: client [-46hqv] [-c char] [-s address] [-t seconds] [-w seconds] [host [port]]" >want &&
+	    "usage: client [-46DhqVv] [-c char] [-i seconds] [-n count] [-s address] [-t seconds] [-w seconds] [host [port]]" >want &&
 	diff -u want err &&
 	{ "$bin/client" -w -1 2>err; [ $? -eq 2 ]; } &&
 	head -n 1 err >got && printf "client: invalid wait \047-1\047\n" >want &&
@@ -212,13 +212,13 @@ t 'every message starts with the name it was called by (onebyte)' '
 	ln -s "$bin/client" onebyte &&
 	{ ./onebyte -z 2>err; [ $? -eq 2 ]; } &&
 	printf "onebyte: unknown option \047-z\047\n%s\n" \
-	    "usage: onebyte [-46hqv] [-c char] [-s address] [-t seconds] [-w seconds] [host [port]]" >want &&
+	    "usage: onebyte [-46DhqVv] [-c char] [-i seconds] [-n count] [-s address] [-t seconds] [-w seconds] [host [port]]" >want &&
 	diff -u want err &&
 	{ ./onebyte -t 2>err; [ $? -eq 2 ]; } &&
 	head -n 1 err >got && printf "onebyte: missing argument to \047-t\047\n" >want &&
 	diff -u want got &&
 	exits_with 1 "^onebyte: no server is listening" ./onebyte 127.0.0.1 $gone &&
-	./onebyte -h >out && grep "^usage: onebyte \[-46hqv\]" out
+	./onebyte -h >out && grep "^usage: onebyte \[-46DhqVv\]" out
 '
 
 setup 'a fake server: fake -m silent' '

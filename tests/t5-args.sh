@@ -71,7 +71,7 @@ t 'usage is one synopsis line with every option' '
 	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: server \[-hiqV\] \[-b address\] \[-t seconds\] \[port\]" err &&
 	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
-	grep -x "usage: client \[-46hqv\] \[-c char\] \[-s address\] \[-t seconds\] \[-w seconds\] \[host \[port\]\]" err
+	grep -x "usage: client \[-46DhqVv\] \[-c char\] \[-i seconds\] \[-n count\] \[-s address\] \[-t seconds\] \[-w seconds\] \[host \[port\]\]" err
 '
 
 t '-h prints the usage line on stdout and exits 0, both programs' '

@@ -200,3 +200,58 @@ one_shot ./client "$top/client"
 if [ -n "$static" ]; then
 	one_shot 'static client' "$static/client"
 fi
+
+# --- The client as a ping: onebyte -q -n N -i 0, N checks back to back
+# against ./server -q, beside tests/bench/loop, the smallest serial loop
+# that makes the same connect, write, read to the close, close.  Rounds
+# alternate which runs first; the table gives the medians of their rates
+# and the client's as a ratio of the loop's, measured in the same rounds.
+# Both are timed from outside, process start included (once per run).
+ping_rows() {
+	: >"$tmp/ping-runs.txt"
+	r=1
+	while [ $r -le "$rounds" ]; do
+		order='loop client'
+		[ $((r % 2)) -eq 0 ] && order='client loop'
+		for who in $order; do
+			t0=$(date +%s%N)
+			if [ $who = loop ]; then
+				"$top/tests/bench/loop" "$conns" 127.0.0.1 "$quiet_port" \
+				    >"$tmp/ping.out" 2>&1
+			else
+				"$top/client" -q -n "$conns" -i 0 127.0.0.1 "$quiet_port" \
+				    >"$tmp/ping.out" 2>&1
+			fi || {
+				echo "bench: $who of $conns checks failed:" >&2
+				cat "$tmp/ping.out" >&2
+				exit 1
+			}
+			t1=$(date +%s%N)
+			echo "$who $t0 $t1" | awk -v n="$conns" \
+			    '{ printf "%s %.0f\n", $1, n / (($3 - $2) / 1e9) }' \
+			    >>"$tmp/ping-runs.txt"
+		done
+		r=$((r + 1))
+	done
+	# The median rate of each, over the rounds.
+	for who in loop client; do
+		awk -v w=$who '$1 == w { print $2 }' "$tmp/ping-runs.txt" |
+		    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ?
+		    v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }' \
+		    >"$tmp/ping-$who.txt"
+	done
+	loop_rate=$(cat "$tmp/ping-loop.txt")
+	client_rate=$(cat "$tmp/ping-client.txt")
+	echo
+	echo "bench: $rounds rounds of $conns checks back to back against" \
+	    "./server -q, one at a time"
+	printf '| %-36s | %8s | %6s |\n' 'serial client' 'checks/s' ratio
+	echo '|--------------------------------------|----------|--------|'
+	printf '| %-36s | %8.0f | %6.2f |\n' \
+	    'loop: connect, write, read, close' "$loop_rate" 1
+	printf '| %-36s | %8.0f | %6.2f |\n' './client -q -n N -i 0' \
+	    "$client_rate" "$(echo "$client_rate $loop_rate" |
+	    awk '{ print $1 / $2 }')"
+}
+
+ping_rows
