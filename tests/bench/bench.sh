@@ -236,9 +236,9 @@ ping_rows() {
 	# The median rate of each, over the rounds.
 	for who in loop client; do
 		awk -v w=$who '$1 == w { print $2 }' "$tmp/ping-runs.txt" |
-		    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ?
-		    v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }' \
-		    >"$tmp/ping-$who.txt"
+		    sort -n | awk '{ v[NR] = $1 } END {
+			print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		    }' >"$tmp/ping-$who.txt"
 	done
 	loop_rate=$(cat "$tmp/ping-loop.txt")
 	client_rate=$(cat "$tmp/ping-client.txt")
