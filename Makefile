@@ -44,7 +44,7 @@ all: $(PROGS)
 # programs built with the old flags are removed too: bmake keeps times
 # in whole seconds, and a program built in the second the flags changed
 # would pass for new.
-BUILT = $(PROGS) tests/load tests/fake tests/bench/baseline
+BUILT = $(PROGS) tests/load tests/fake tests/bench/baseline tests/bench/loop
 build/flags: FORCE
 	@mkdir -p build
 	@echo '$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
