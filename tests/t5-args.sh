@@ -67,7 +67,7 @@ t 'an invalid port is echoed in the message' '
 
 t 'usage is one synopsis line with every option' '
 	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
-	grep -x "usage: server \[-hiq\] \[-b address\] \[-t seconds\] \[port\]" err &&
+	grep -x "usage: server \[-hiq\] \[-b address\] \[-c clients\] \[-t seconds\] \[port\]" err &&
 	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: client \[-46hqv\] \[-c char\] \[-s address\] \[-t seconds\] \[-w seconds\] \[host \[port\]\]" err
 '
@@ -79,7 +79,9 @@ t '-h prints the usage line on stdout and exits 0, both programs' '
 	grep -x "usage: client .*" out
 '
 
-t '-i with -b or a port names the conflict' '
-	exits_with 2 "^server: -i serves the connection it is given: no -b, no port" \
-	    "$bin/server" -i 80
+t '-i with -b, -c or a port names the conflict' '
+	exits_with 2 "^server: -i serves the connection it is given: no -b, no -c, no port\$" \
+	    "$bin/server" -i 80 &&
+	exits_with 2 "^server: -i serves the connection it is given: no -b, no -c, no port\$" \
+	    "$bin/server" -i -c 2
 '
