@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -67,8 +68,8 @@ struct options {
 	const char *host;	/* -b; NULL: every address */
 	const char *port;	/* NULL: the default, or none with -i */
 	long timeout;		/* -t, in milliseconds */
-	int inetd;		/* -i */
-	int quiet;		/* -q */
+	long children;		/* -c; 0 when not given: the loop */
+	int inetd, quiet;	/* -i, -q */
 };
 
 static const char *prog = "server";	/* the name we were run as */
@@ -94,6 +95,7 @@ static int	copies_timeout(int);
 static void	parse_options(int, char *[], struct options *);
 static int	setup(void);
 static int	serve_inetd(const struct options *);
+static int	serve_forking(int, const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
 static void	listen_failed(const char *, const char *, int);
@@ -120,6 +122,8 @@ main(int argc, char *argv[])
 	lfd = activated() ? inherited_listener(&o) : open_listener(&o);
 	if (lfd == -1 || announce(lfd, o.timeout) == -1)
 		return 1;
+	if (o.children > 1)	/* -c: a process per client: the banner */
+		return serve_forking(lfd, &o);
 
 	/* One client at a time, until SIGINT or SIGTERM sets stop. */
 	while (!stop) {
@@ -144,10 +148,9 @@ main(int argc, char *argv[])
 }
 
 /*
- * Make the listening socket.  Without -b, on every address of the host:
- * "::", the IPv6 wildcard, which takes IPv4 clients too (see listen_on);
- * only a host without IPv6 gets the IPv4 wildcard, 0.0.0.0.  With -b, on
- * the first address of that name that works.
+ * Make the listening socket.  Without -b, on every address: "::", the IPv6
+ * wildcard (AI_PASSIVE and no name), which takes IPv4 clients too, or
+ * 0.0.0.0 on a host without IPv6.  With -b, on an address of that name.
  */
 static int
 open_listener(const struct options *o)
@@ -165,10 +168,7 @@ open_listener(const struct options *o)
 	return fd;
 }
 
-/*
- * getaddrinfo turns a name and a port into socket addresses (no name and
- * AI_PASSIVE: the wildcard).  Listen on the first that works; or -1.
- */
+/* getaddrinfo turns host and port into addresses: listen on the first. */
 static int
 listen_first(const char *host, const char *port, int family, int *gai)
 {
@@ -509,6 +509,12 @@ copies_timeout(int fd)
 
 /* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
 #define LISTEN_FD	3
+/*
+ * -c: at most this many children, a process each.  Beyond a thousand,
+ * the machine's processes and memory would set the limit, not we; the
+ * clients beyond -c wait in the backlog.
+ */
+#define MAX_CHILDREN	1024
 
 #ifndef VERSION
 #define VERSION		"unknown"	/* make passes the release's */
@@ -529,6 +535,7 @@ static struct log logs[3] = {
 
 static void	check_operands(int, char *[], struct options *);
 static void	usage(int, int);
+static void	bad_value(const char *, const char *);
 static void	version(void);
 static long	parse_seconds(const char *);
 static long	parse_number(const char *, long, long);
@@ -539,6 +546,15 @@ static int	inetd_socket(struct sockaddr_storage *);
 static int	is_tcp_connection(int);
 static long	listen_fds(void);
 static void	log_kind(struct log *, const struct stat *);
+static void	serve_child(int, int, const struct sockaddr *,
+	    const struct options *);
+static void	serve_here(int, const struct sockaddr *,
+	    const struct options *);
+static void	reap(long *, int);
+static int	catch_children(void);
+static void	on_child(int);
+
+static volatile sig_atomic_t exited;	/* SIGCHLD came: a child to reap */
 
 /* The command line, checked; usage errors exit 2 from here. */
 static void
@@ -552,7 +568,7 @@ parse_options(int argc, char *argv[], struct options *o)
 	memset(o, 0, sizeof *o);
 	o->timeout = DEFAULT_TIMEOUT;
 	opterr = 0;	/* getopt's messages would name the whole argv[0] */
-	while ((ch = getopt(argc, argv, "hiqVb:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "hiqVb:c:t:")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(STDOUT_FILENO, 0);
@@ -567,23 +583,22 @@ parse_options(int argc, char *argv[], struct options *o)
 			o->quiet = 1;
 			break;
 		case 'b':
-			if (*optarg == '\0') {
-				say("-b needs an address");
-				usage(STDERR_FILENO, 2);
-			}
+			if (*optarg == '\0')
+				bad_value("-b needs an address", NULL);
 			o->host = optarg;
 			break;
+		case 'c':
+			o->children = parse_number(optarg, 1, MAX_CHILDREN);
+			if (o->children == -1)
+				bad_value("invalid number of clients", optarg);
+			break;
 		case 't':
-			if ((o->timeout = parse_seconds(optarg)) == -1) {
-				say("invalid timeout '%s'", optarg);
-				usage(STDERR_FILENO, 2);
-			}
+			if ((o->timeout = parse_seconds(optarg)) == -1)
+				bad_value("invalid timeout", optarg);
 			break;
 		default:
-			if (optopt == 'b' || optopt == 't')
-				say("missing argument to '-%c'", optopt);
-			else
-				say("unknown option '-%c'", optopt);
+			say(strchr("bct", optopt) != NULL ? "missing argument "
+			    "to '-%c'" : "unknown option '-%c'", optopt);
 			usage(STDERR_FILENO, 2);
 		}
 	}
@@ -601,8 +616,10 @@ check_operands(int argc, char *argv[], struct options *o)
 		usage(STDERR_FILENO, 2);
 	}
 	o->port = argc == 1 ? argv[0] : NULL;
-	if (o->inetd && (o->host != NULL || o->port != NULL)) {
-		say("-i serves the connection it is given: no -b, no port");
+	if (o->inetd && (o->host != NULL || o->port != NULL ||
+	    o->children != 0)) {
+		say("-i serves the connection it is given: no -b, no -c, "
+		    "no port");
 		usage(STDERR_FILENO, 2);
 	}
 	/*
@@ -625,9 +642,21 @@ usage(int fd, int status)
 	char line[128];
 
 	snprintf(line, sizeof line,
-	    "usage: %s [-hiqV] [-b address] [-t seconds] [port]", prog);
+	    "usage: %s [-hiqV] [-b address] [-c clients] [-t seconds] [port]",
+	    prog);
 	log_line(fd, line);
 	exit(status);
+}
+
+/* A bad option's value: what is wrong, then the usage line; exit 2. */
+static void
+bad_value(const char *what, const char *arg)
+{
+	if (arg != NULL)
+		say("%s '%s'", what, arg);
+	else
+		say("%s", what);
+	usage(STDERR_FILENO, 2);
 }
 
 /* -V: the name we were run as, and the release, as ssh -V says it. */
@@ -929,6 +958,151 @@ listen_failed(const char *host, const char *port, int gai)
 	else
 		say("bind to %s%sport %s: %s", host ? host : "", host ? " " : "",
 		    port, strerror(errno));
+}
+
+/*
+ * -c N: a process per client, the next step of every socket book after
+ * the loop (Stevens' tcpserv01, Beej's server.c).  We accept, and fork:
+ * the child serves the client as the loop would, logs its line and
+ * exits; we close our copy of the connection and accept the next.  A
+ * silent client then holds its own process, not the clients behind it,
+ * and the kernel schedules the processes.  At N children we stop
+ * accepting until one exits (clients wait in the backlog, as under
+ * tcpserver -c).  SIGINT or SIGTERM: we close the listening socket, so
+ * new clients are refused, and wait for every child, each of which ends
+ * by its client's deadline; then exit 0.  A signal that comes just
+ * before accept or waitpid blocks is seen when they return: a client,
+ * or the listening socket's timeout, ends accept; a child, waitpid.
+ */
+static int
+serve_forking(int lfd, const struct options *o)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	long running = 0;	/* children not yet reaped */
+	int conn, failing = 0, status = 0;
+	pid_t pid;
+
+	if (catch_children() == -1) {
+		say("sigaction SIGCHLD: %s", strerror(errno));
+		return 1;
+	}
+	while (!stop) {
+		reap(&running, running >= o->children);	/* at N, wait */
+		if (running >= o->children)
+			continue;	/* a signal ended the wait: stop? */
+		len = sizeof peer;
+		if ((conn = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
+			if (accept_failed(errno) == -1) {
+				status = 1;
+				break;
+			}
+			continue;	/* EINTR: SIGCHLD too */
+		}
+		if (!copies_timeout(conn))
+			set_timeout(conn, o->timeout);	/* the child's too */
+		if ((pid = fork()) == 0)	/* the child; it exits */
+			serve_child(lfd, conn, (struct sockaddr *)&peer, o);
+		if (pid > 0) {
+			close(conn);	/* the child's now */
+			running++;
+			failing = 0;
+			continue;
+		}
+		/* Out of processes or memory: serve the client ourselves. */
+		if (!failing)
+			say("fork: %s: serving clients one at a time until it "
+			    "works again", strerror(errno));
+		failing = 1;
+		serve_here(conn, (struct sockaddr *)&peer, o);
+	}
+	close(lfd);	/* from now on, clients are refused */
+	while (running > 0)
+		reap(&running, 1);
+	log_dropped(STDOUT_FILENO);
+	log_dropped(STDERR_FILENO);
+	return status;
+}
+
+/*
+ * The child: the listening socket is the parent's alone, so it closes
+ * its copy; it serves the client and exits.  Its log line goes in one
+ * write, as the loop's does: whole, never merged with another child's.
+ * A count of lines the parent had dropped is the parent's to report, not
+ * each child's: the child starts from 0, and its exit status says whether
+ * its own line was dropped (1) or not (0); reap counts it in our log.
+ */
+static void
+serve_child(int lfd, int conn, const struct sockaddr *peer,
+    const struct options *o)
+{
+	close(lfd);
+	logs[STDOUT_FILENO].dropped = 0;
+	serve_here(conn, peer, o);
+	_exit(logs[STDOUT_FILENO].dropped > 0 ? 1 : 0);
+}
+
+/* What the loop does for one client, once it is accepted. */
+static void
+serve_here(int fd, const struct sockaddr *peer, const struct options *o)
+{
+	struct exchange x;
+
+	serve(fd, fd, o->timeout, &x);
+	close(fd);
+	if (!o->quiet)
+		log_connection(STDOUT_FILENO, peer, &x);
+}
+
+/*
+ * Reap the children that exited, so that none stays a zombie: after
+ * SIGCHLD, or with block, waiting for one first (until a signal comes).
+ * A child whose line was dropped (exit status 1) adds it to our count,
+ * which we write as soon as the log takes it, or at exit (log_dropped).
+ */
+static void
+reap(long *running, int block)
+{
+	pid_t pid;
+	int st;
+
+	if (!block && !exited)
+		return;
+	exited = 0;
+	while ((pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
+		(*running)--;
+		block = 0;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 1)
+			logs[STDOUT_FILENO].dropped++;
+	}
+	if (pid == -1 && errno == ECHILD)
+		*running = 0;	/* none left, whatever we counted */
+	if (logs[STDOUT_FILENO].dropped > 0)
+		log_dropped(STDOUT_FILENO);
+}
+
+/*
+ * SIGCHLD: a child exited.  Without SA_RESTART it ends a blocked accept,
+ * so the child is reaped at once, not when the next client comes.  A
+ * child stopped (SA_NOCLDSTOP) has not exited.
+ */
+static int
+catch_children(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	return sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;
+	exited = 1;
 }
 
 /* An error line on stderr: "server: " and the message. */

@@ -69,7 +69,7 @@ t 'an invalid port is echoed in the message' '
 
 t 'usage is one synopsis line with every option' '
 	{ "$bin/server" -z 2>err; [ $? -eq 2 ]; } &&
-	grep -x "usage: server \[-hiqV\] \[-b address\] \[-t seconds\] \[port\]" err &&
+	grep -x "usage: server \[-hiqV\] \[-b address\] \[-c clients\] \[-t seconds\] \[port\]" err &&
 	{ "$bin/client" -z 2>err; [ $? -eq 2 ]; } &&
 	grep -x "usage: client \[-46DhqVv\] \[-c char\] \[-i seconds\] \[-n count\] \[-s address\] \[-t seconds\] \[-w seconds\] \[host \[port\]\]" err
 '
@@ -81,9 +81,11 @@ t '-h prints the usage line on stdout and exits 0, both programs' '
 	grep -x "usage: client .*" out
 '
 
-t '-i with -b or a port names the conflict' '
-	exits_with 2 "^server: -i serves the connection it is given: no -b, no port" \
-	    "$bin/server" -i 80
+t '-i with -b, -c or a port names the conflict' '
+	exits_with 2 "^server: -i serves the connection it is given: no -b, no -c, no port\$" \
+	    "$bin/server" -i 80 &&
+	exits_with 2 "^server: -i serves the connection it is given: no -b, no -c, no port\$" \
+	    "$bin/server" -i -c 2
 '
 
 test_done
