@@ -257,7 +257,7 @@ image_checks() {
 	$e image inspect --format '{{json .Config.User}} {{json .Config.ExposedPorts}} {{json .Config.Entrypoint}} {{json .Config.Healthcheck.Test}}' \
 	    onebyte-check >"$build/image/config" || return 1
 	cat "$build/image/config"
-	echo '"65534:65534" {"29008/tcp":{}} ["/onebyted"] ["CMD","/onebyte","-q","-t","2","127.0.0.1","29008"]' |
+	echo '"65534:65534" {"29008/tcp":{}} ["/onebyted","-c","64"] ["CMD","/onebyte","-q","-t","2","127.0.0.1","29008"]' |
 	    diff -u - "$build/image/config" || return 1
 	# Its files: a container made (not started) and exported.
 	# shellcheck disable=SC2086
