@@ -65,7 +65,7 @@ t tar,gzip 'make install puts the version in the man pages and SBINDIR in the un
 	make -s -C "$rel" install install-xinetd DESTDIR="$tmp/gnu" \
 	    PREFIX=/opt/ob SBINDIR=/opt/ob/libexec &&
 	u=$tmp/gnu/opt/ob/lib/systemd/system &&
-	grep -x "ExecStart=/opt/ob/libexec/onebyted" $u/onebyted.service &&
+	grep -x "ExecStart=/opt/ob/libexec/onebyted -c 64" $u/onebyted.service &&
 	grep -x "ExecStart=/opt/ob/libexec/onebyted -i" \
 	    $u/onebyted-inetd@.service &&
 	grep -x "	server      = /opt/ob/libexec/onebyted" \
