@@ -25,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <sys/types.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -550,8 +551,9 @@ static void	serve_child(int, int, const struct sockaddr *,
 	    const struct options *);
 static void	serve_here(int, const struct sockaddr *,
 	    const struct options *);
-static void	reap(long *, int);
-static int	catch_children(void);
+static int	wait_turn(int, int, const sigset_t *);
+static void	reap(long *);
+static int	catch_children(sigset_t *);
 static void	on_child(int);
 
 static volatile sig_atomic_t exited;	/* SIGCHLD came: a child to reap */
@@ -970,41 +972,40 @@ listen_failed(const char *host, const char *port, int gai)
  * accepting until one exits (clients wait in the backlog, as under
  * tcpserver -c).  SIGINT or SIGTERM: we close the listening socket, so
  * new clients are refused, and wait for every child, each of which ends
- * by its client's deadline; then exit 0.  A signal that comes just
- * before accept or waitpid blocks is seen when they return: a client,
- * or the listening socket's timeout, ends accept; a child, waitpid.
+ * by its client's deadline; then exit 0.
  */
 static int
 serve_forking(int lfd, const struct options *o)
 {
 	struct sockaddr_storage peer;
 	socklen_t len;
+	sigset_t waiting;	/* the signal mask while we wait */
 	long running = 0;	/* children not yet reaped */
-	int conn, failing = 0, status = 0;
+	int cs, failing = 0, status = 0;	/* cs: the client's socket */
 	pid_t pid;
 
-	if (catch_children() == -1) {
+	if (catch_children(&waiting) == -1) {
 		say("sigaction SIGCHLD: %s", strerror(errno));
 		return 1;
 	}
 	while (!stop) {
-		reap(&running, running >= o->children);	/* at N, wait */
-		if (running >= o->children)
-			continue;	/* a signal ended the wait: stop? */
+		reap(&running);
+		if (wait_turn(lfd, running >= o->children, &waiting) == -1)
+			continue;	/* a signal came: a child, or stop */
 		len = sizeof peer;
-		if ((conn = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
+		if ((cs = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
 			if (accept_failed(errno) == -1) {
 				status = 1;
 				break;
 			}
-			continue;	/* EINTR: SIGCHLD too */
+			continue;
 		}
-		if (!copies_timeout(conn))
-			set_timeout(conn, o->timeout);	/* the child's too */
+		if (!copies_timeout(cs))
+			set_timeout(cs, o->timeout);	/* the child's too */
 		if ((pid = fork()) == 0)	/* the child; it exits */
-			serve_child(lfd, conn, (struct sockaddr *)&peer, o);
+			serve_child(lfd, cs, (struct sockaddr *)&peer, o);
 		if (pid > 0) {
-			close(conn);	/* the child's now */
+			close(cs);	/* the child's now */
 			running++;
 			failing = 0;
 			continue;
@@ -1014,23 +1015,45 @@ serve_forking(int lfd, const struct options *o)
 			say("fork: %s: serving clients one at a time until it "
 			    "works again", strerror(errno));
 		failing = 1;
-		serve_here(conn, (struct sockaddr *)&peer, o);
+		serve_here(cs, (struct sockaddr *)&peer, o);
 	}
 	close(lfd);	/* from now on, clients are refused */
-	while (running > 0)
-		reap(&running, 1);
+	for (reap(&running); running > 0; reap(&running))
+		sigsuspend(&waiting);	/* until SIGCHLD */
 	log_dropped(STDOUT_FILENO);
 	log_dropped(STDERR_FILENO);
 	return status;
 }
 
 /*
+ * Wait for a client to accept, or at the cap (full) for a child to exit:
+ * 0 when accept will not wait, -1 when a signal ended the wait.  SIGCHLD,
+ * SIGINT and SIGTERM are blocked but here, where pselect and sigsuspend
+ * let them in and wait in one step: so none can come between our test of
+ * stop and the wait, and leave us waiting for the next client.
+ */
+static int
+wait_turn(int lfd, int full, const sigset_t *waiting)
+{
+	fd_set readable;
+
+	if (full)
+		return sigsuspend(waiting);	/* always -1, EINTR */
+	FD_ZERO(&readable);
+	FD_SET(lfd, &readable);
+	return pselect(lfd + 1, &readable, NULL, NULL, NULL, waiting) == 1 ?
+	    0 : -1;
+}
+
+/*
  * The child: the listening socket is the parent's alone, so it closes
- * its copy; it serves the client and exits.  Its log line goes in one
- * write, as the loop's does: whole, never merged with another child's.
- * A count of lines the parent had dropped is the parent's to report, not
- * each child's: the child starts from 0, and its exit status says whether
- * its own line was dropped (1) or not (0); reap counts it in our log.
+ * its copy; it serves the client and exits.  SIGINT and SIGTERM stay
+ * blocked: it finishes its client, within the deadline, whatever comes.
+ * Its log line goes in one write, as the loop's does: whole, never
+ * merged with another child's.  A count of lines the parent had dropped
+ * is the parent's to report, not each child's: the child starts from 0,
+ * and its exit status says whether its own line was dropped (1) or not
+ * (0); reap counts it in our log.
  */
 static void
 serve_child(int lfd, int conn, const struct sockaddr *peer,
@@ -1055,23 +1078,21 @@ serve_here(int fd, const struct sockaddr *peer, const struct options *o)
 }
 
 /*
- * Reap the children that exited, so that none stays a zombie: after
- * SIGCHLD, or with block, waiting for one first (until a signal comes).
- * A child whose line was dropped (exit status 1) adds it to our count,
- * which we write as soon as the log takes it, or at exit (log_dropped).
+ * Reap the children that exited, after SIGCHLD, so that none stays a
+ * zombie.  A child whose line was dropped (exit status 1) adds it to our
+ * count, which we write as soon as the log takes it, or at exit.
  */
 static void
-reap(long *running, int block)
+reap(long *running)
 {
 	pid_t pid;
 	int st;
 
-	if (!block && !exited)
+	if (!exited)
 		return;
 	exited = 0;
-	while ((pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		(*running)--;
-		block = 0;
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 1)
 			logs[STDOUT_FILENO].dropped++;
 	}
@@ -1082,20 +1103,27 @@ reap(long *running, int block)
 }
 
 /*
- * SIGCHLD: a child exited.  Without SA_RESTART it ends a blocked accept,
- * so the child is reaped at once, not when the next client comes.  A
- * child stopped (SA_NOCLDSTOP) has not exited.
+ * SIGCHLD: a child exited.  Catch it (a child stopped, SA_NOCLDSTOP, has
+ * not), and block it, SIGINT and SIGTERM: wait_turn lets them in.
+ * *waiting: the mask we had, to wait in.
  */
 static int
-catch_children(void)
+catch_children(sigset_t *waiting)
 {
 	struct sigaction sa;
+	sigset_t blocked;
 
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_child;
 	sa.sa_flags = SA_NOCLDSTOP;
-	return sigaction(SIGCHLD, &sa, NULL);
+	if (sigaction(SIGCHLD, &sa, NULL) == -1)
+		return -1;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGCHLD);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	return sigprocmask(SIG_BLOCK, &blocked, waiting);
 }
 
 static void
