@@ -60,6 +60,7 @@ struct options {
 };
 
 static const char *prog = "server";	/* the name we were run as */
+#define say(...)	log_printf(STDERR_FILENO, prog, __VA_ARGS__)	/* an error */
 static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM came */
 
 static int	open_listener(const struct options *);
@@ -84,8 +85,7 @@ static int	setup(void);
 static int	serve_inetd(const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
-static void	say(const char *, ...);
-static void	log_line(int, const char *);
+static void	log_printf(int, const char *, const char *, ...);
 static void	log_dropped(int);
 
 int
@@ -219,8 +219,7 @@ announce(int lfd, long timeout)
 {
 	struct sockaddr_storage addr;
 	socklen_t len = sizeof addr;
-	char line[INET6_ADDRSTRLEN + IF_NAMESIZE + 64];
-	int n;
+	char where[INET6_ADDRSTRLEN + IF_NAMESIZE + 16];
 
 	if (set_timeout(lfd, timeout) == -1) {
 		say("setsockopt SO_RCVTIMEO: %s", strerror(errno));
@@ -230,11 +229,8 @@ announce(int lfd, long timeout)
 		say("getsockname: %s", strerror(errno));
 		return -1;
 	}
-	n = snprintf(line, sizeof line, "%s: listening on ", prog);
-	if (n > 0 && (size_t)n < sizeof line)
-		format_address((struct sockaddr *)&addr, line + n,
-		    sizeof line - (size_t)n);
-	log_line(STDOUT_FILENO, line);
+	format_address((struct sockaddr *)&addr, where, sizeof where);
+	log_printf(STDOUT_FILENO, prog, "listening on %s", where);
 	return 0;
 }
 
@@ -422,24 +418,21 @@ static void
 log_connection(int fd, const struct sockaddr *peer,
     const struct exchange *x)
 {
-	char line[256], who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
+	char who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
 
 	format_address(peer, who, sizeof who);
 	format_byte(x->byte, in);
 	format_byte((unsigned char)(x->byte + 1), to);
 	if (x->n > 0 && x->err == 0)
-		snprintf(line, sizeof line, "%s: %s -> %s", who, in, to);
+		log_printf(fd, who, "%s -> %s", in, to);
 	else if (x->n > 0)
-		snprintf(line, sizeof line, "%s: %s -> not sent: %s", who, in,
-		    strerror(x->err));
+		log_printf(fd, who, "%s -> not sent: %s", in, strerror(x->err));
 	else if (x->n == 0)
-		snprintf(line, sizeof line, "%s: closed without sending", who);
+		log_printf(fd, who, "closed without sending");
 	else if (x->err == ETIMEDOUT)
-		snprintf(line, sizeof line, "%s: timed out", who);
+		log_printf(fd, who, "timed out");
 	else
-		snprintf(line, sizeof line, "%s: read: %s", who,
-		    strerror(x->err));
-	log_line(fd, line);
+		log_printf(fd, who, "read: %s", strerror(x->err));
 }
 
 /*
@@ -500,14 +493,19 @@ format_byte(unsigned char c, char *buf)
 
 /* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
 #define LISTEN_FD	3
+#ifndef PIPE_BUF
+#define PIPE_BUF	_POSIX_PIPE_BUF	/* the longest write a pipe takes whole */
+#endif
+#define LOG_MAX		(PIPE_BUF - 160)	/* a line, and a count before it */
 
-/* A log: lines on fd, written so that they never stall the server. */
+/* A log: lines written so that they never stall the server (log_line). */
 struct log {
-	int fd;
-	int pipe;		/* -1 not known yet, 1 a pipe or socket, 0 not */
+	int fd;			/* 1 or 2, or our own open of its terminal */
+	int how;		/* LOG_*, or -1: not chosen yet (log_kind) */
 	int cut;		/* the last write stopped inside its line */
 	unsigned long dropped;	/* lines not written since the last one */
 };
+enum { LOG_WRITE, LOG_POLL, LOG_SEND };
 
 /* The logs of fds 1 (the listening line, clients) and 2 (errors). */
 static struct log logs[3] = {
@@ -520,10 +518,13 @@ static long	parse_seconds(const char *);
 static long	parse_number(const char *, long, long);
 static int	open_std_fds(void);
 static int	set_signals(void);
+static int	ignore(int);
 static void	on_signal(int);
 static int	inetd_socket(struct sockaddr_storage *);
 static int	is_tcp_connection(int);
+static int	same_file(int, int);
 static long	listen_fds(void);
+static void	log_line(int, const char *);
 static void	log_kind(struct log *, const struct stat *);
 
 /* The command line, checked; usage errors exit 2 from here. */
@@ -605,11 +606,8 @@ check_operands(int argc, char *argv[], struct options *o)
 static void
 usage(int fd, int status)
 {
-	char line[128];
-
-	snprintf(line, sizeof line,
-	    "usage: %s [-hiq] [-b address] [-t seconds] [port]", prog);
-	log_line(fd, line);
+	log_printf(fd, NULL, "usage: %s [-hiq] [-b address] [-t seconds] [port]",
+	    prog);
 	exit(status);
 }
 
@@ -696,8 +694,8 @@ open_std_fds(void)
 /*
  * A client that leaves before its reply must give EPIPE, not kill us.
  * SIGINT and SIGTERM set stop, without SA_RESTART so that they end a
- * blocked accept: the loop then sees stop and ends.  (SIGXFSZ is for
- * the log: see log_kind.)
+ * blocked accept: the loop then sees stop and ends.  (SIGXFSZ and SIGTTOU
+ * are for the log: see log_kind.)
  */
 static int
 set_signals(void)
@@ -706,14 +704,23 @@ set_signals(void)
 
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
-		return -1;
 	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	if (ignore(SIGPIPE) == -1 || sigaction(SIGINT, &sa, NULL) == -1 ||
 	    sigaction(SIGTERM, &sa, NULL) == -1)
 		return -1;
 	return 0;
+}
+
+/* Ignore sig: a kill becomes a failed call we can handle. */
+static int
+ignore(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	return sigaction(sig, &sa, NULL);
 }
 
 static void
@@ -735,7 +742,6 @@ static int
 serve_inetd(const struct options *o)
 {
 	struct sockaddr_storage peer;
-	struct stat in, e;
 	struct exchange x;
 	int fd;
 
@@ -743,11 +749,8 @@ serve_inetd(const struct options *o)
 		return 1;
 	set_timeout(fd, o->timeout);	/* no listening socket to copy it from */
 	serve(fd, fd == 0 ? 1 : fd, o->timeout, &x);
-	if (!o->quiet && fstat(fd, &in) == 0 && fstat(2, &e) == 0 &&
-	    (in.st_dev != e.st_dev || in.st_ino != e.st_ino)) {
-		log_kind(&logs[STDERR_FILENO], &e);
+	if (!o->quiet && !same_file(fd, STDERR_FILENO))
 		log_connection(STDERR_FILENO, (struct sockaddr *)&peer, &x);
-	}
 	return x.n > 0 && x.err == 0 ? 0 : 1;
 }
 
@@ -796,6 +799,16 @@ is_tcp_connection(int fd)
 
 	return getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
 	    (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
+}
+
+/* Are descriptors a and b one open file (a socket, a terminal)? */
+static int
+same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* Did systemd pass us sockets (socket activation)? */
@@ -878,35 +891,49 @@ inherited_listener(const struct options *o)
 	return LISTEN_FD;
 }
 
-/* An error line on stderr: "server: " and the message. */
+/*
+ * A line for log fd (1 or 2): "name: " unless name is NULL, then fmt's
+ * text.  No buffer of ours cuts a port or a reason off its end: a line
+ * longer than a pipe takes whole (PIPE_BUF, with a count) loses its middle.
+ */
 static void
-say(const char *fmt, ...)
+log_printf(int fd, const char *name, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
+	size_t k;
+	char *line;
 	int n;
 
-	n = snprintf(line, sizeof line, "%s: ", prog);
-	if (n < 0 || (size_t)n >= sizeof line)
-		n = 0;
+	k = name != NULL ? strlen(name) + 2 : 0;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	log_line(STDERR_FILENO, line);
+	if (n < 0 || (line = malloc(k + (size_t)n + 1)) == NULL) {
+		logs[fd].dropped++;
+		return;
+	}
+	if (name != NULL)
+		snprintf(line, k + 1, "%s: ", name);
+	va_start(ap, fmt);
+	vsnprintf(line + k, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if ((k += (size_t)n) > LOG_MAX) {
+		memcpy(line + LOG_MAX / 2 - 3, "...", 3);
+		memmove(line + LOG_MAX / 2, line + k - (LOG_MAX - LOG_MAX / 2),
+		    LOG_MAX - LOG_MAX / 2 + 1);
+	}
+	log_line(fd, line);
+	free(line);
 }
 
 /*
  * Write one line to a log, in one write, never waiting and never dying
- * for it.  Into a pipe, a socket or a terminal whose reader has stopped
- * (a pager left open, a log shipper under pressure, ^S) a write would
- * wait, and every client with it: there a line goes only when poll says
- * it can go at once.  O_NONBLOCK would do that too, but it belongs to the
- * open pipe, shared with whoever else writes to it; poll only asks.  A
- * line that cannot be written (that full pipe, a full disk, a file at its
- * size limit: EFBIG, since SIGXFSZ is ignored) is dropped and counted, and
- * the count goes before the next line that does get through; an empty
- * line writes only the count.  A write that stopped inside its line is
- * ended with a newline first, so that no two lines share one.
+ * for it (log_kind chose how, once).  A line that cannot be written at
+ * once (a full pipe, an unread terminal, a full disk, a file at its size
+ * limit) is dropped and counted, and the count goes before the next line
+ * that does get through; an empty line writes only the count.  A write
+ * that stopped inside its line is ended with a newline first, so that no
+ * two lines share one.
  */
 static void
 log_line(int fd, const char *line)
@@ -914,35 +941,38 @@ log_line(int fd, const char *line)
 	struct log *log = &logs[fd];
 	struct stat st;
 	struct pollfd pfd;
-	char buf[640];
+	char buf[PIPE_BUF];
 	size_t len = 0, n, counted;
 	ssize_t w;
 
 	n = strlen(line);
 	if (n == 0 && log->dropped == 0 && !log->cut)
 		return;
-	if (log->pipe == -1)
+	if (log->how == -1)
 		log_kind(log, fstat(log->fd, &st) == 0 ? &st : NULL);
 	pfd.fd = log->fd;
 	pfd.events = POLLOUT;
-	if (log->pipe && (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT))
+	if (log->how == LOG_POLL &&
+	    (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT))
 		goto drop;
 	if (log->cut)
 		buf[len++] = '\n';
 	if (log->dropped > 0)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s: %lu "
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%.64s: %lu "
 		    "log lines dropped (they could not be written)\n", prog,
 		    log->dropped);
 	counted = len;
-	if (n > sizeof buf - len - 1)
+	if (n > sizeof buf - len - 1)	/* log_printf kept it shorter */
 		n = sizeof buf - len - 1;
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes to write */
 	memcpy(buf + len, line, n);
 	len += n;
 	if (n > 0)
 		buf[len++] = '\n';
-	while ((w = write(log->fd, buf, len)) == -1 && errno == EINTR)
-		;
+	do
+		w = log->how == LOG_SEND ? send(log->fd, buf, len, MSG_DONTWAIT) :
+		    write(log->fd, buf, len);
+	while (w == -1 && errno == EINTR);
 	if (w > 0) {
 		log->cut = buf[w - 1] != '\n';
 		if ((size_t)w >= counted)
@@ -963,22 +993,33 @@ log_dropped(int fd)
 }
 
 /*
- * What a log writes to, from its fstat (NULL: unknown).  A pipe, a socket
- * or a terminal may stall: log_line asks poll first.  A file may reach
- * its size limit (ulimit -f, systemd's LimitFSIZE=): the write that would
- * cross it raises SIGXFSZ, which kills, so we ignore it and take EFBIG.
+ * How a log writes without waiting, chosen at its first line from its
+ * fstat (NULL: unknown), with no change to a description others share.
+ * A file or /dev/null: write never waits; but the write that would cross
+ * a size limit (ulimit -f, systemd's LimitFSIZE=) raises SIGXFSZ, which
+ * kills: ignored, the write fails with EFBIG.  A socket: send with
+ * MSG_DONTWAIT.  A terminal: opened again by its name, a description of
+ * our own, non-blocking; SIGTTOU ignored, or a line written from the
+ * background (stty tostop) would stop us.  A pipe, or a terminal we may
+ * not open (another user's): poll, then one write of at most PIPE_BUF.
  */
 static void
 log_kind(struct log *log, const struct stat *st)
 {
-	struct sigaction sa;
+	const char *tty;
+	int fd;
 
-	log->pipe = st != NULL && (S_ISFIFO(st->st_mode) ||
-	    S_ISSOCK(st->st_mode) || (S_ISCHR(st->st_mode) && isatty(log->fd)));
-	if (st == NULL || S_ISREG(st->st_mode)) {
-		memset(&sa, 0, sizeof sa);
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGXFSZ, &sa, NULL);
-	}
+	log->how = LOG_WRITE;
+	if (st != NULL && S_ISFIFO(st->st_mode))
+		log->how = LOG_POLL;
+	else if (st != NULL && S_ISSOCK(st->st_mode))
+		log->how = LOG_SEND;
+	else if (!isatty(log->fd))
+		ignore(SIGXFSZ);
+	else if ((tty = ttyname(log->fd)) != NULL && (fd = open(tty,
+	    O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) != -1) {
+		log->fd = fd;
+		ignore(SIGTTOU);
+	} else
+		log->how = LOG_POLL;
 }

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: Unlicense
+# The server in hostile surroundings (issue 17): its log on a terminal
+# nobody reads, paused or hung up, on /dev/full, at a size limit; a long
+# program name; a local socket under -i; the signals a terminal or a
+# supervisor sends; the messages of the commonest start-up failures.
+
+# python3 plays the terminal: ptyserve MODE SERVER LOAD PORT N runs SERVER
+# -b 127.0.0.1 PORT with fds 1 and 2 on a pty, then N clients (tests/load)
+# and SIGTERM; prints load's line, what the pty showed and the exit.
+# unread: the listening line is read, then nothing.  paused: ^S before
+# the start, ^Q after the clients.  hungup: the terminal closed after the
+# listening line.  tostop: the server in the background of its controlling
+# terminal, with stty tostop (N unused).
+ptyserve=$(cat <<'PY'
+import os, pty, re, select, signal, socket, subprocess, sys, termios, time
+mode, server, load, port, n = sys.argv[1:6]
+def read_until(m, pat, secs=5):
+    buf, end = b"", time.time() + secs
+    while not re.search(pat, buf) and time.time() < end:
+        if select.select([m], [], [], 0.1)[0]:
+            try:
+                d = os.read(m, 65536)
+            except OSError:
+                break
+            if not d:
+                break
+            buf += d
+    return buf
+def answers(port):
+    for i in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", int(port))).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+cmd = [server, "-b", "127.0.0.1", port]
+if mode == "tostop":
+    pid, m = pty.fork()
+    if pid == 0:
+        a = termios.tcgetattr(0)
+        a[3] |= termios.TOSTOP
+        termios.tcsetattr(0, termios.TCSANOW, a)
+        p = subprocess.Popen(cmd, preexec_fn=os.setpgrp)
+        with open("tostop.pid", "w") as f:
+            f.write(str(p.pid))
+        os._exit(p.wait() & 0x7f)
+    out = read_until(m, rb"port \d+\r?\n")
+    print(out.decode(errors="replace"))
+    for i in range(100):
+        if os.path.exists("tostop.pid"):
+            break
+        time.sleep(0.05)
+    os.kill(int(open("tostop.pid").read() or 0), signal.SIGKILL)
+    os.waitpid(pid, 0)
+    sys.exit(0 if b"listening on" in out else 1)
+m, s = pty.openpty()
+if mode == "paused":
+    os.write(m, b"\x13")
+    time.sleep(0.1)
+p = subprocess.Popen(cmd, stdout=s, stderr=s)
+os.close(s)
+out = b""
+if mode == "paused":
+    answers(port)
+else:
+    out = read_until(m, rb"port \d+\r?\n")
+    port = re.search(rb"port (\d+)", out).group(1).decode()
+if mode == "hungup":
+    os.close(m)
+r = subprocess.run([load, "-n", n, "-T", "60", "127.0.0.1", port],
+    stdout=subprocess.PIPE, timeout=90)
+print(r.stdout.decode())
+if mode == "paused":
+    # The terminal takes ^Q in its own time: clients until the count shows.
+    os.write(m, b"\x11")
+    for i in range(50):
+        c = socket.create_connection(("127.0.0.1", int(port)))
+        c.sendall(b"r")
+        c.recv(1)
+        c.close()
+        out += read_until(m, rb"dropped[^\n]*\n", 0.1)
+        if b"dropped" in out:
+            break
+p.terminate()
+st = p.wait(timeout=10)
+if mode != "hungup":
+    out += read_until(m, rb"dropped[^\n]*\n", 2)
+print(out.decode(errors="replace"))
+print("exit", st)
+sys.exit(r.returncode or st)
+PY
+)
+
+t python3 'a log on a pty nobody reads: 3,000 clients in a row answered' '
+	python3 -c "$ptyserve" unread "$bin/server" "$bin/tests/load" 0 3000 \
+	    >pty.out 2>&1; st=$?
+	cat pty.out; [ $st -eq 0 ] && grep -q " ok 3000 " pty.out
+'
+
+t python3 'a log on a pty paused with ^S: clients answered, the count after ^Q' '
+	free_port &&
+	python3 -c "$ptyserve" paused "$bin/server" "$bin/tests/load" $port 50 \
+	    >pty.out 2>&1; st=$?
+	cat pty.out; [ $st -eq 0 ] && grep -q " ok 50 " pty.out &&
+	grep -q "^server: [0-9]* log lines dropped (they could not be written)" pty.out
+'
+
+t python3 'a log on a pty hung up: clients answered, exit 0 on SIGTERM' '
+	python3 -c "$ptyserve" hungup "$bin/server" "$bin/tests/load" 0 200 \
+	    >pty.out 2>&1; st=$?
+	cat pty.out; [ $st -eq 0 ] && grep -q " ok 200 " pty.out
+'
+
+t python3 'in the background of a terminal with stty tostop: not stopped, the line written' '
+	free_port &&
+	python3 -c "$ptyserve" tostop "$bin/server" - $port 0 >pty.out 2>&1
+	st=$?; cat pty.out; [ $st -eq 0 ]
+'
+
+t 'a log on /dev/full: clients answered, exit 0 on SIGTERM, no message' '
+	free_port &&
+	{ "$bin/server" -b 127.0.0.1 $port >/dev/full 2>full.err & } &&
+	s=$! && pids="$pids $s" && answers $port &&
+	"$bin/tests/load" -n 100 -T 10 127.0.0.1 $port && stop $s &&
+	cat full.err && [ ! -s full.err ]
+'
+
+# A script, for load's getopt would take sh's -c.
+printf '%s\n' 'ulimit -S -f 0 && exec "$1" -i 2>>"$2"' >"$tmp/fsize.sh"
+start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" "$tmp/fsize.sh" \
+    "$bin/server" "$tmp/fsize.log"
+t '-i with its log a file at its size limit: served, exit 0, not killed' '
+	"$bin/tests/load" -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
+	[ ! -s fsize.log ]
+'
+
+# A name longer than any buffer a line had: a symlink of 220 characters,
+# and exec -a with 5,000 (a shell builtin of bash and others; sh -c exec -a
+# would fail without it, then the test says so).
+long=$(printf "%0220d" 0 | tr 0 x)
+t 'a program name of 220 characters: the listening line ends with its port' '
+	ln -s "$bin/server" "$tmp/$long" &&
+	start long "$tmp/$long" -b 127.0.0.1 0 &&
+	grep -q "^$long: listening on 127\.0\.0\.1 port [0-9][0-9]*\$" long.out &&
+	"$bin/client" 127.0.0.1 $port && stop $pid
+'
+
+t bash 'a name of 5,000 characters (exec -a): the line and the error keep their ends' '
+	huge=$(printf "%05000d" 0 | tr 0 y) &&
+	start huge bash -c "exec -a $huge \"\$0\" -b 127.0.0.1 0" "$bin/server" &&
+	wc -c huge.out && grep -q "^yyy.*\.\.\.y*: listening on 127\.0\.0\.1 port [0-9]*\$" huge.out &&
+	stop $pid &&
+	bash -c "exec -a $huge \"\$0\" -b $huge 0" "$bin/server" 2>huge.err
+	[ $? -eq 1 ] && [ "$(wc -l <huge.err)" -eq 1 ] &&
+	grep -q "^yyy.*\.\.\.y* port 0: [A-Z][a-z]" huge.err
+'
+
+t python3 'a log on a socket nobody reads: 3,000 clients answered' '
+	python3 -c "
+import re, socket, subprocess, sys
+a, b = socket.socketpair()
+b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+p = subprocess.Popen([sys.argv[1], \"-b\", \"127.0.0.1\", \"0\"], stdout=b)
+b.close()
+line = b\"\"
+while not re.search(rb\"port \\d+\\n\", line):
+    line += a.recv(1)
+port = re.search(rb\"port (\\d+)\", line).group(1).decode()
+r = subprocess.run([sys.argv[2], \"-n\", \"3000\", \"-T\", \"60\", \"127.0.0.1\", port])
+p.terminate()
+sys.exit(r.returncode or p.wait(timeout=10))
+" "$bin/server" "$bin/tests/load"
+'
+
