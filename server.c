@@ -81,7 +81,7 @@ static void	format_address(const struct sockaddr *, char *, size_t);
 static void	format_byte(unsigned char, char *);
 
 static void	parse_options(int, char *[], struct options *);
-static int	setup(void);
+static int	setup(int);
 static int	serve_inetd(const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
@@ -98,7 +98,7 @@ main(int argc, char *argv[])
 	int lfd, cfd;
 
 	parse_options(argc, argv, &o);	/* -b, -t, -q, the port: see the banner */
-	if (setup() == -1)	/* descriptors 0-2, signals: see the banner */
+	if (setup(o.inetd) == -1)	/* descriptors 0-2, signals: the banner */
 		return 1;
 	if (o.inetd)	/* -i: a supervisor accepted the client: the banner */
 		return serve_inetd(&o);
@@ -517,7 +517,7 @@ static void	usage(int, int);
 static long	parse_seconds(const char *);
 static long	parse_number(const char *, long, long);
 static int	open_std_fds(void);
-static int	set_signals(void);
+static int	set_signals(int);
 static int	ignore(int);
 static void	on_signal(int);
 static int	inetd_socket(struct sockaddr_storage *);
@@ -656,13 +656,13 @@ parse_number(const char *s, long min, long max)
 
 /* What every start needs: descriptors 0-2 open, and the signals. */
 static int
-setup(void)
+setup(int inetd)
 {
 	if (open_std_fds() == -1) {
 		say("open /dev/null: %s", strerror(errno));
 		return -1;
 	}
-	return set_signals();
+	return set_signals(inetd);
 }
 
 /*
@@ -692,21 +692,36 @@ open_std_fds(void)
 }
 
 /*
- * A client that leaves before its reply must give EPIPE, not kill us.
- * SIGINT and SIGTERM set stop, without SA_RESTART so that they end a
- * blocked accept: the loop then sees stop and ends.  (SIGXFSZ and SIGTTOU
- * are for the log: see log_kind.)
+ * A client that leaves before its reply must give EPIPE, not kill us:
+ * SIGPIPE is ignored, and SIGUSR1 too, which some tools send to ask for a
+ * new log.  SIGINT, SIGTERM and SIGHUP (the terminal or the supervisor
+ * hung up) set stop, without SA_RESTART so that they end a blocked
+ * accept: the client in hand is finished, then the loop ends, status 0.
+ * SIGQUIT keeps its default: quit at once.  Under -i there is no loop,
+ * and one call holds (blocks) them all until the client is served.
+ * (SIGXFSZ and SIGTTOU are for the log: see log_kind.)
  */
 static int
-set_signals(void)
+set_signals(int inetd)
 {
 	struct sigaction sa;
+	sigset_t set;
 
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (inetd)
+		return sigprocmask(SIG_BLOCK, &set, NULL);
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_signal;
-	if (ignore(SIGPIPE) == -1 || sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1)
+	if (ignore(SIGPIPE) == -1 || ignore(SIGUSR1) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
 		return -1;
 	return 0;
 }

@@ -172,3 +172,53 @@ sys.exit(r.returncode or p.wait(timeout=10))
 " "$bin/server" "$bin/tests/load"
 '
 
+# For python3 playing a supervisor: c, a client connected to s, the
+# socket accepted for it (as t11's).
+tcp_pair='import signal, socket, subprocess, sys, time
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+c = socket.create_connection(ls.getsockname())
+s, _ = ls.accept()'
+
+# Signals from a terminal or a supervisor: SIGHUP ends the server as
+# SIGTERM does, after the client in hand; SIGUSR1 is ignored; SIGQUIT
+# quits at once (the test shell ignores it in its children: env resets it).
+start server "$bin/server" -t 1 -b 127.0.0.1 0
+t 'SIGHUP while a silent client is held: that client finished, exit 0' '
+	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >held.out &
+	l=$!
+	sleep 0.3 && kill -HUP $pid && exit_of $pid; st=$?
+	wait $l; cat server.out; echo "exit $st"
+	[ $st -eq 0 ] && grep -q "port [0-9]*: timed out\$" server.out
+'
+
+start server "$bin/server" -b 127.0.0.1 0
+t 'SIGUSR1: ignored, the server serves on' '
+	kill -USR1 $pid && sleep 0.2 && alive $pid &&
+	"$bin/client" 127.0.0.1 $port && stop $pid
+'
+
+t 'SIGQUIT: the server quits at once, killed by it' '
+	start quit env --default-signal=QUIT "$bin/server" -b 127.0.0.1 0 &&
+	kill -QUIT $pid && exit_of $pid; st=$?
+	echo "exit $st"; [ $st -eq 131 ]
+'
+
+t python3 '-i: SIGHUP, SIGTERM, SIGINT and SIGUSR1 before the byte: still served, exit 0' '
+	python3 -c "$tcp_pair
+p = subprocess.Popen([sys.argv[1], \"-i\"], stdin=s, stdout=s)
+s.close()
+time.sleep(0.3)
+for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+    p.send_signal(sig)
+time.sleep(0.2)
+c.sendall(b\"r\")
+c.settimeout(5)
+r = c.recv(10)
+st = p.wait(timeout=5)
+print(\"reply\", r, \"exit\", st)
+sys.exit(0 if r == b\"s\" and st == 0 else 1)
+" "$bin/server"
+'
+
