@@ -65,7 +65,7 @@ static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM came */
 
 static int	open_listener(const struct options *);
 static int	listen_first(const char *, const char *, int, int *);
-static int	listen_on(const struct addrinfo *, int);
+static int	listen_on(const struct addrinfo *);
 static int	announce(int, long);
 static int	set_timeout(int, long);
 static void	serve(int, int, long, struct exchange *);
@@ -85,6 +85,8 @@ static int	setup(int);
 static int	serve_inetd(const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
+static void	listen_failed(const char *, const char *, int);
+static int	ipv6_only(int, const struct sockaddr_storage *);
 static void	log_printf(int, const char *, const char *, ...);
 static void	log_dropped(int);
 
@@ -146,12 +148,8 @@ open_listener(const struct options *o)
 	else if ((fd = listen_first(NULL, port, AF_INET6, &gai)) == -1 &&
 	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
 		fd = listen_first(NULL, port, AF_INET, &gai);	/* no IPv6 */
-	if (fd == -1 && gai != 0)
-		say("resolve %s port %s: %s", o->host ? o->host : "*", port,
-		    gai_strerror(gai));
-	else if (fd == -1)
-		say("bind to %s%sport %s: %s", o->host ? o->host : "",
-		    o->host ? " " : "", port, strerror(errno));
+	if (fd == -1)
+		listen_failed(o->host, port, gai);	/* what failed, and why */
 	return fd;
 }
 
@@ -171,11 +169,12 @@ listen_first(const char *host, const char *port, int family, int *gai)
 	hints.ai_socktype = SOCK_STREAM;	/* TCP */
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-		errno = 0;
+		if (*gai != EAI_SYSTEM)	/* EAI_SYSTEM: errno says why */
+			errno = 0;
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-		fd = listen_on(ai, host == NULL);
+		fd = listen_on(ai);
 	saved = errno;
 	freeaddrinfo(res);
 	errno = saved;
@@ -184,8 +183,9 @@ listen_first(const char *host, const char *port, int family, int *gai)
 
 /* socket, setsockopt, bind, listen: one listening socket, or -1. */
 static int
-listen_on(const struct addrinfo *ai, int every)
+listen_on(const struct addrinfo *ai)
 {
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
 	int fd, on = 1, off = 0, ok, saved;
 
 	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
@@ -197,8 +197,9 @@ listen_on(const struct addrinfo *ai, int every)
 	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* Some hosts make IPv6 sockets IPv6 only unless told otherwise. */
-	if (ok && every && ai->ai_family == AF_INET6)
+	/* "::" is every address, but some hosts make it IPv6 only by default. */
+	if (ok && ai->ai_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof off) == 0;
 	if (ok && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
@@ -230,7 +231,8 @@ announce(int lfd, long timeout)
 		return -1;
 	}
 	format_address((struct sockaddr *)&addr, where, sizeof where);
-	log_printf(STDOUT_FILENO, prog, "listening on %s", where);
+	log_printf(STDOUT_FILENO, prog, "listening on %s%s",
+	    ipv6_only(lfd, &addr) ? "IPv6 only, " : "", where);
 	return 0;
 }
 
@@ -774,7 +776,8 @@ serve_inetd(const struct options *o)
  * socat, systemd with StandardInput=socket), else fd 3 when systemd
  * passed it the way it passes listening sockets (Accept=yes with the
  * default StandardInput).  Any other set-up gets one line that names
- * the setting that fixes it.
+ * the setting that fixes it; not on stderr when stderr is the
+ * connection, as for -i forgotten: the client must not read it.
  */
 static int
 inetd_socket(struct sockaddr_storage *peer)
@@ -782,8 +785,14 @@ inetd_socket(struct sockaddr_storage *peer)
 	socklen_t len = sizeof *peer;
 	int listening;
 
-	if (getpeername(0, (struct sockaddr *)peer, &len) == 0)
-		return 0;
+	if (getpeername(0, (struct sockaddr *)peer, &len) == 0) {
+		if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6)
+			return 0;
+		if (!same_file(0, STDERR_FILENO))
+			say("-i: standard input is a local socket, not a TCP "
+			    "connection; with socat, add nofork to EXEC");
+		return -1;
+	}
 	if (!activated()) {
 		say("-i: standard input is not a connected socket (%s); -i is "
 		    "for inetd, tcpserver, socat or systemd Accept=yes",
@@ -904,6 +913,52 @@ inherited_listener(const struct options *o)
 		return -1;
 	}
 	return LISTEN_FD;
+}
+
+/*
+ * open_listener failed: say what, why, and for the commonest causes what
+ * fixes it.  With EAI_SYSTEM, getaddrinfo leaves its reason in errno.
+ */
+static void
+listen_failed(const char *host, const char *port, int gai)
+{
+	const char *fix = "";
+	int e = errno;
+
+	if (gai != 0) {
+		say("resolve %s port %s: %s", host ? host : "*", port,
+		    gai == EAI_SYSTEM ? strerror(e) : gai_strerror(gai));
+		return;
+	}
+	if (e == EADDRINUSE)
+		fix = " (another process holds that port: ss -ltnp shows "
+		    "which; stop it, or choose another port)";
+	else if (e == EACCES && parse_number(port, 0, 65535) < 1024)
+		fix = " (a port below 1024 needs root or CAP_NET_BIND_SERVICE;"
+		    " in a systemd unit, AmbientCapabilities="
+		    "CAP_NET_BIND_SERVICE)";
+	else if (e == EADDRNOTAVAIL && host != NULL)
+		fix = " (no interface of this host has that address: "
+		    "ip address lists them)";
+	say("bind to %s%sport %s: %s%s", host ? host : "", host ? " " : "",
+	    port, strerror(e), fix);
+}
+
+/*
+ * Is lfd on "::" and yet IPv6 only?  We never make one (listen_on), but
+ * systemd does, with BindIPv6Only=ipv6-only: the listening line says so.
+ */
+static int
+ipv6_only(int lfd, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	socklen_t len;
+	int on = 0;
+
+	len = sizeof on;
+	return ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) &&
+	    getsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
 }
 
 /*

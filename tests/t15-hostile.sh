@@ -222,3 +222,88 @@ sys.exit(0 if r == b\"s\" and st == 0 else 1)
 " "$bin/server"
 '
 
+# python3 plays socat's EXEC without nofork: fds 0 and 1 a UNIX socketpair.
+socketpair='import socket, subprocess, sys
+a, b = socket.socketpair()
+a.sendall(b"r")
+err = b if sys.argv[2] == "pair" else None
+p = subprocess.run([sys.argv[1], "-i"], stdin=b, stdout=b, stderr=err)
+b.close()
+a.settimeout(5)
+try:
+    got = a.recv(1000)
+except OSError:
+    got = b""
+print("exit", p.returncode, "got", got)
+sys.exit(0 if p.returncode == 1 and got == b"" else 1)'
+
+t python3 '-i on a UNIX socketpair (socat EXEC without nofork): exit 1, naming nofork' '
+	python3 -c "$socketpair" "$bin/server" file 2>pair.err; st=$?
+	cat pair.err; [ $st -eq 0 ] && [ "$(wc -l <pair.err)" -eq 1 ] &&
+	grep -q "^server: -i: standard input is a local socket, not a TCP connection; with socat, add nofork to EXEC\$" pair.err
+'
+
+t python3 '-i on a socketpair that is stderr too: exit 1, nothing said into it' '
+	python3 -c "$socketpair" "$bin/server" pair
+'
+
+# Start-up failures that name their fix (the C library's words vary; ours not).
+start server "$bin/server" -q -b 127.0.0.1 0
+t 'a port in use: the message says another process holds it, and ss -ltnp' '
+	exits_with 1 "^server: bind to 127\.0\.0\.1 port $port: .* (another process holds that port: ss -ltnp shows which; stop it, or choose another port)\$" \
+	    "$bin/server" -b 127.0.0.1 $port
+'
+stop $pid >/dev/null
+
+t UNPRIVILEGED 'port 1 without the privilege: the message names what grants it' '
+	exits_with 1 "^server: bind to port 1: .* (a port below 1024 needs root or CAP_NET_BIND_SERVICE; in a systemd unit, AmbientCapabilities=CAP_NET_BIND_SERVICE)\$" \
+	    $(as_nobody) "$bin/server" 1
+'
+
+t 'an address not on this host: the message says so' '
+	exits_with 1 "^server: bind to 192\.0\.2\.1 port 0: .* (no interface of this host has that address: ip address lists them)\$" \
+	    "$bin/server" -b 192.0.2.1 0
+'
+
+# EAI_SYSTEM comes when getaddrinfo cannot open /etc/hosts: no descriptor
+# left.  A dynamic build cannot even load its C library there; a static
+# musl build can.
+t musl-gcc 'getaddrinfo out of descriptors (EAI_SYSTEM): errno'"'"'s reason, not "System error"' '
+	src=$bin/server.c && { [ -f "$src" ] || src=$top/server.c; } &&
+	musl-gcc -static -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o static "$src" &&
+	(ulimit -n 3 && exec ./static -b localhost 0) 2>sys.err; st=$?
+	cat sys.err; [ $st -eq 1 ] &&
+	grep -q "^static: resolve localhost port 0: No file descriptors available\$" sys.err
+'
+
+t ip,NETNS '-b :: on a host whose IPv6 sockets are IPv6 only: IPv4 clients answered' '
+	ns_v6only sh -c "
+		\"$bin/server\" -b :: 0 >v6.out 2>&1 &
+		s=\$!
+		i=0
+		while [ \$i -lt 100 ] && ! grep -q listening v6.out; do
+			sleep 0.05; i=\$((i + 1))
+		done
+		p=\$(sed -n \"s/.* port //p\" v6.out)
+		\"$bin/client\" -t 2 127.0.0.1 \$p; st=\$?
+		kill \$s
+		exit \$st
+	" && cat v6.out && grep -q "^server: listening on :: port [0-9]*\$" v6.out
+'
+
+t python3 'a socket on :: that is IPv6 only (from systemd): the line says so' '
+	python3 -c "
+import os, socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind((\"::\", 0))
+s.listen(1)
+os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS=\"1\")
+os.execv(sys.argv[1], [sys.argv[1]])
+" "$bin/server" >only.out 2>&1 & p=$!
+	pids="$pids $p"
+	wait_line only.out "listening" && kill $p && cat only.out &&
+	grep -q "^server: listening on IPv6 only, :: port [0-9]*\$" only.out
+'
