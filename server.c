@@ -695,8 +695,8 @@ open_std_fds(void)
 
 /*
  * A client that leaves before its reply must give EPIPE, not kill us:
- * SIGPIPE is ignored, and SIGUSR1 too, which some tools send to ask for a
- * new log.  SIGINT, SIGTERM and SIGHUP (the terminal or the supervisor
+ * SIGPIPE is ignored, and SIGUSR1 and SIGUSR2 too: some tools send them
+ * to ask for a new log, and they mean nothing to us.  SIGINT, SIGTERM and SIGHUP (the terminal or the supervisor
  * hung up) set stop, without SA_RESTART so that they end a blocked
  * accept: the client in hand is finished, then the loop ends, status 0.
  * SIGQUIT keeps its default: quit at once.  Under -i there is no loop,
@@ -712,6 +712,7 @@ set_signals(int inetd)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
@@ -721,7 +722,7 @@ set_signals(int inetd)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_signal;
 	if (ignore(SIGPIPE) == -1 || ignore(SIGUSR1) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    ignore(SIGUSR2) == -1 || sigaction(SIGINT, &sa, NULL) == -1 ||
 	    sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGHUP, &sa, NULL) == -1)
 		return -1;

@@ -182,8 +182,9 @@ c = socket.create_connection(ls.getsockname())
 s, _ = ls.accept()'
 
 # Signals from a terminal or a supervisor: SIGHUP ends the server as
-# SIGTERM does, after the client in hand; SIGUSR1 is ignored; SIGQUIT
-# quits at once (the test shell ignores it in its children: env resets it).
+# SIGTERM does, after the client in hand; SIGUSR1 and SIGUSR2 are ignored;
+# SIGQUIT quits at once (the test shell ignores it in its children: env
+# resets it).
 start server "$bin/server" -t 1 -b 127.0.0.1 0
 t 'SIGHUP while a silent client is held: that client finished, exit 0' '
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >held.out &
@@ -194,8 +195,8 @@ t 'SIGHUP while a silent client is held: that client finished, exit 0' '
 '
 
 start server "$bin/server" -b 127.0.0.1 0
-t 'SIGUSR1: ignored, the server serves on' '
-	kill -USR1 $pid && sleep 0.2 && alive $pid &&
+t 'SIGUSR1 and SIGUSR2: ignored, the server serves on' '
+	kill -USR1 $pid && kill -USR2 $pid && sleep 0.2 && alive $pid &&
 	"$bin/client" 127.0.0.1 $port && stop $pid
 '
 
@@ -205,12 +206,13 @@ t 'SIGQUIT: the server quits at once, killed by it' '
 	echo "exit $st"; [ $st -eq 131 ]
 '
 
-t python3 '-i: SIGHUP, SIGTERM, SIGINT and SIGUSR1 before the byte: still served, exit 0' '
+t python3 '-i: SIGHUP, SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 before the byte: still served, exit 0' '
 	python3 -c "$tcp_pair
 p = subprocess.Popen([sys.argv[1], \"-i\"], stdin=s, stdout=s)
 s.close()
 time.sleep(0.3)
-for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1,
+    signal.SIGUSR2):
     p.send_signal(sig)
 time.sleep(0.2)
 c.sendall(b\"r\")
