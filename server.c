@@ -696,9 +696,12 @@ open_std_fds(void)
 /*
  * A client that leaves before its reply must give EPIPE, not kill us:
  * SIGPIPE is ignored, and SIGUSR1 and SIGUSR2 too: some tools send them
- * to ask for a new log, and they mean nothing to us.  SIGINT, SIGTERM and SIGHUP (the terminal or the supervisor
- * hung up) set stop, without SA_RESTART so that they end a blocked
- * accept: the client in hand is finished, then the loop ends, status 0.
+ * to ask for a new log, and they mean nothing to us.  SIGINT, SIGTERM and
+ * SIGHUP (the terminal or the supervisor hung up) set stop, without
+ * SA_RESTART so that they end a blocked accept: the client in hand is
+ * finished, then the loop ends, status 0.  A SIGHUP ignored when we
+ * started stays ignored: nohup asked us to outlive the terminal.  A mask
+ * inherited from whoever started us must not hold our signals back.
  * SIGQUIT keeps its default: quit at once.  Under -i there is no loop,
  * and one call holds (blocks) them all until the client is served.
  * (SIGXFSZ and SIGTTOU are for the log: see log_kind.)
@@ -706,7 +709,7 @@ open_std_fds(void)
 static int
 set_signals(int inetd)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -724,8 +727,11 @@ set_signals(int inetd)
 	if (ignore(SIGPIPE) == -1 || ignore(SIGUSR1) == -1 ||
 	    ignore(SIGUSR2) == -1 || sigaction(SIGINT, &sa, NULL) == -1 ||
 	    sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1)
+	    sigaction(SIGHUP, &sa, &old) == -1 ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
 		return -1;
+	if (old.sa_handler == SIG_IGN)
+		return sigaction(SIGHUP, &old, NULL);
 	return 0;
 }
 

@@ -200,6 +200,21 @@ t 'SIGUSR1 and SIGUSR2: ignored, the server serves on' '
 	"$bin/client" 127.0.0.1 $port && stop $pid
 '
 
+t 'SIGHUP ignored when it started (nohup): it serves on after a hang-up' '
+	start nohup env --ignore-signal=HUP "$bin/server" -b 127.0.0.1 0 &&
+	kill -HUP $pid && sleep 0.2 && alive $pid &&
+	"$bin/client" 127.0.0.1 $port && stop $pid
+'
+
+t python3 'started with SIGTERM, SIGINT and SIGHUP blocked: SIGTERM still stops it' '
+	start masked python3 -c "import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK,
+    {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+os.execv(sys.argv[1], sys.argv[1:])" "$bin/server" -b 127.0.0.1 0 &&
+	stop $pid; st=$?
+	echo "exit $st"; [ $st -eq 0 ]
+'
+
 t 'SIGQUIT: the server quits at once, killed by it' '
 	start quit env --default-signal=QUIT "$bin/server" -b 127.0.0.1 0 &&
 	kill -QUIT $pid && exit_of $pid; st=$?
