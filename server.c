@@ -495,10 +495,6 @@ format_byte(unsigned char c, char *buf)
 
 /* systemd hands over sockets from fd 3 on (SD_LISTEN_FDS_START). */
 #define LISTEN_FD	3
-#ifndef PIPE_BUF
-#define PIPE_BUF	_POSIX_PIPE_BUF	/* the longest write a pipe takes whole */
-#endif
-#define LOG_MAX		(PIPE_BUF - 160)	/* a line, and a count before it */
 
 /* A log: lines written so that they never stall the server (log_line). */
 struct log {
@@ -527,7 +523,7 @@ static int	is_tcp_connection(int);
 static int	same_file(int, int);
 static long	listen_fds(void);
 static void	log_line(int, const char *);
-static void	log_kind(struct log *, const struct stat *);
+static void	log_kind(struct log *);
 
 /* The command line, checked; usage errors exit 2 from here. */
 static void
@@ -968,17 +964,13 @@ ipv6_only(int lfd, const struct sockaddr_storage *ss)
 	    getsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
 }
 
-/*
- * A line for log fd (1 or 2): "name: " unless name is NULL, then fmt's
- * text.  No buffer of ours cuts a port or a reason off its end: a line
- * longer than a pipe takes whole (PIPE_BUF, with a count) loses its middle.
- */
+/* A line for log fd (1 or 2): "name: " (none if NULL), fmt's text. */
 static void
 log_printf(int fd, const char *name, const char *fmt, ...)
 {
 	va_list ap;
-	size_t k;
 	char *line;
+	size_t k;
 	int n;
 
 	k = name != NULL ? strlen(name) + 2 : 0;
@@ -989,34 +981,26 @@ log_printf(int fd, const char *name, const char *fmt, ...)
 		logs[fd].dropped++;
 		return;
 	}
-	if (name != NULL)
-		snprintf(line, k + 1, "%s: ", name);
+	snprintf(line, k + 1, "%s: ", name != NULL ? name : "");
 	va_start(ap, fmt);
 	vsnprintf(line + k, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	if ((k += (size_t)n) > LOG_MAX) {
-		memcpy(line + LOG_MAX / 2 - 3, "...", 3);
-		memmove(line + LOG_MAX / 2, line + k - (LOG_MAX - LOG_MAX / 2),
-		    LOG_MAX - LOG_MAX / 2 + 1);
-	}
 	log_line(fd, line);
 	free(line);
 }
 
 /*
- * Write one line to a log, in one write, never waiting and never dying
- * for it (log_kind chose how, once).  A line that cannot be written at
- * once (a full pipe, an unread terminal, a full disk, a file at its size
- * limit) is dropped and counted, and the count goes before the next line
- * that does get through; an empty line writes only the count.  A write
- * that stopped inside its line is ended with a newline first, so that no
- * two lines share one.
+ * Write one line to a log in one write, never waiting and never dying for
+ * it (log_kind chose how).  A line that cannot go at once is dropped and
+ * counted; the count goes before the next line that gets through, and an
+ * empty line writes only the count.  A write that stopped inside its line
+ * is ended with a newline first, so that no two lines share one.  A line
+ * longer than a pipe takes whole (PIPE_BUF) keeps its end: a port, a reason.
  */
 static void
 log_line(int fd, const char *line)
 {
 	struct log *log = &logs[fd];
-	struct stat st;
 	struct pollfd pfd;
 	char buf[PIPE_BUF];
 	size_t len = 0, n, counted;
@@ -1026,7 +1010,7 @@ log_line(int fd, const char *line)
 	if (n == 0 && log->dropped == 0 && !log->cut)
 		return;
 	if (log->how == -1)
-		log_kind(log, fstat(log->fd, &st) == 0 ? &st : NULL);
+		log_kind(log);
 	pfd.fd = log->fd;
 	pfd.events = POLLOUT;
 	if (log->how == LOG_POLL &&
@@ -1039,8 +1023,10 @@ log_line(int fd, const char *line)
 		    "log lines dropped (they could not be written)\n", prog,
 		    log->dropped);
 	counted = len;
-	if (n > sizeof buf - len - 1)	/* log_printf kept it shorter */
+	if (n > sizeof buf - len - 1) {
+		line += n - (sizeof buf - len - 1);
 		n = sizeof buf - len - 1;
+	}
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes to write */
 	memcpy(buf + len, line, n);
 	len += n;
@@ -1070,26 +1056,26 @@ log_dropped(int fd)
 }
 
 /*
- * How a log writes without waiting, chosen at its first line from its
- * fstat (NULL: unknown), with no change to a description others share.
- * A file or /dev/null: write never waits; but the write that would cross
- * a size limit (ulimit -f, systemd's LimitFSIZE=) raises SIGXFSZ, which
- * kills: ignored, the write fails with EFBIG.  A socket: send with
- * MSG_DONTWAIT.  A terminal: opened again by its name, a description of
- * our own, non-blocking; SIGTTOU ignored, or a line written from the
- * background (stty tostop) would stop us.  A pipe, or a terminal we may
- * not open (another user's): poll, then one write of at most PIPE_BUF.
+ * How a log writes without waiting, chosen at its first line, with no
+ * change to an open file that others share.  A file: write, with SIGXFSZ
+ * ignored, so that a size limit (ulimit -f) fails with EFBIG, not kills.
+ * A socket: send with MSG_DONTWAIT.  A terminal: opened again by its name,
+ * ours and non-blocking, and SIGTTOU ignored (stty tostop would stop us).
+ * A pipe, or a terminal we may not open: poll, then one write <= PIPE_BUF.
  */
 static void
-log_kind(struct log *log, const struct stat *st)
+log_kind(struct log *log)
 {
+	struct stat st;
 	const char *tty;
 	int fd;
 
 	log->how = LOG_WRITE;
-	if (st != NULL && S_ISFIFO(st->st_mode))
+	if (fstat(log->fd, &st) == -1)
+		st.st_mode = 0;		/* unknown: written as a file */
+	if (S_ISFIFO(st.st_mode))
 		log->how = LOG_POLL;
-	else if (st != NULL && S_ISSOCK(st->st_mode))
+	else if (S_ISSOCK(st.st_mode))
 		log->how = LOG_SEND;
 	else if (!isatty(log->fd))
 		ignore(SIGXFSZ);

@@ -148,11 +148,11 @@ t 'a program name of 220 characters: the listening line ends with its port' '
 t bash 'a name of 5,000 characters (exec -a): the line and the error keep their ends' '
 	huge=$(printf "%05000d" 0 | tr 0 y) &&
 	start huge bash -c "exec -a $huge \"\$0\" -b 127.0.0.1 0" "$bin/server" &&
-	wc -c huge.out && grep -q "^yyy.*\.\.\.y*: listening on 127\.0\.0\.1 port [0-9]*\$" huge.out &&
+	wc -c huge.out && grep -q "^y*: listening on 127\.0\.0\.1 port [0-9]*\$" huge.out &&
 	stop $pid &&
 	bash -c "exec -a $huge \"\$0\" -b $huge 0" "$bin/server" 2>huge.err
 	[ $? -eq 1 ] && [ "$(wc -l <huge.err)" -eq 1 ] &&
-	grep -q "^yyy.*\.\.\.y* port 0: [A-Z][a-z]" huge.err
+	grep -q "^y* port 0: [A-Z][a-z]" huge.err
 '
 
 t python3 'a log on a socket nobody reads: 3,000 clients answered' '
