@@ -1070,19 +1070,18 @@ log_kind(struct log *log)
 	const char *tty;
 	int fd;
 
-	log->how = LOG_WRITE;
 	if (fstat(log->fd, &st) == -1)
 		st.st_mode = 0;		/* unknown: written as a file */
-	if (S_ISFIFO(st.st_mode))
-		log->how = LOG_POLL;
-	else if (S_ISSOCK(st.st_mode))
+	log->how = LOG_POLL;
+	if (S_ISSOCK(st.st_mode))
 		log->how = LOG_SEND;
-	else if (!isatty(log->fd))
+	else if (!S_ISFIFO(st.st_mode) && !isatty(log->fd)) {
+		log->how = LOG_WRITE;
 		ignore(SIGXFSZ);
-	else if ((tty = ttyname(log->fd)) != NULL && (fd = open(tty,
+	} else if ((tty = ttyname(log->fd)) != NULL && (fd = open(tty,
 	    O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) != -1) {
+		log->how = LOG_WRITE;
 		log->fd = fd;
 		ignore(SIGTTOU);
-	} else
-		log->how = LOG_POLL;
+	}
 }
