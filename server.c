@@ -60,8 +60,9 @@ struct options {
 };
 
 static const char *prog = "server";	/* the name we were run as */
-#define say(...)	log_printf(STDERR_FILENO, prog, __VA_ARGS__)	/* an error */
-static volatile sig_atomic_t stop;	/* SIGINT or SIGTERM came */
+/* say: an error line on stderr, "server: " and the message. */
+#define say(...)	log_printf(STDERR_FILENO, prog, __VA_ARGS__)
+static volatile sig_atomic_t stop;	/* SIGINT, SIGTERM or SIGHUP came */
 
 static int	open_listener(const struct options *);
 static int	listen_first(const char *, const char *, int, int *);
@@ -100,7 +101,7 @@ main(int argc, char *argv[])
 	int lfd, cfd;
 
 	parse_options(argc, argv, &o);	/* -b, -t, -q, the port: see the banner */
-	if (setup(o.inetd) == -1)	/* descriptors 0-2, signals: the banner */
+	if (setup(o.inetd) == -1)	/* fds 0-2, signals: see the banner */
 		return 1;
 	if (o.inetd)	/* -i: a supervisor accepted the client: the banner */
 		return serve_inetd(&o);
@@ -149,7 +150,7 @@ open_listener(const struct options *o)
 	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
 		fd = listen_first(NULL, port, AF_INET, &gai);	/* no IPv6 */
 	if (fd == -1)
-		listen_failed(o->host, port, gai);	/* what failed, and why */
+		listen_failed(o->host, port, gai);	/* and why */
 	return fd;
 }
 
@@ -197,7 +198,7 @@ listen_on(const struct addrinfo *ai)
 	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* "::" is every address, but some hosts make it IPv6 only by default. */
+	/* "::" is every address; some hosts make it IPv6 only by default. */
 	if (ok && ai->ai_family == AF_INET6 &&
 	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
@@ -604,8 +605,8 @@ check_operands(int argc, char *argv[], struct options *o)
 static void
 usage(int fd, int status)
 {
-	log_printf(fd, NULL, "usage: %s [-hiq] [-b address] [-t seconds] [port]",
-	    prog);
+	log_printf(fd, NULL,
+	    "usage: %s [-hiq] [-b address] [-t seconds] [port]", prog);
 	exit(status);
 }
 
@@ -936,7 +937,7 @@ listen_failed(const char *host, const char *port, int gai)
 	if (e == EADDRINUSE)
 		fix = " (another process holds that port: ss -ltnp shows "
 		    "which; stop it, or choose another port)";
-	else if (e == EACCES && parse_number(port, 0, 65535) < 1024)
+	else if (e == EACCES && parse_number(port, 1, 1023) != -1)
 		fix = " (a port below 1024 needs root or CAP_NET_BIND_SERVICE;"
 		    " in a systemd unit, AmbientCapabilities="
 		    "CAP_NET_BIND_SERVICE)";
@@ -1019,9 +1020,9 @@ log_line(int fd, const char *line)
 	if (log->cut)
 		buf[len++] = '\n';
 	if (log->dropped > 0)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%.64s: %lu "
-		    "log lines dropped (they could not be written)\n", prog,
-		    log->dropped);
+		len += (size_t)snprintf(buf + len, sizeof buf - len,
+		    "%.64s: %lu log lines dropped (they could not be written)\n",
+		    prog, log->dropped);
 	counted = len;
 	if (n > sizeof buf - len - 1) {
 		line += n - (sizeof buf - len - 1);
@@ -1033,8 +1034,8 @@ log_line(int fd, const char *line)
 	if (n > 0)
 		buf[len++] = '\n';
 	do
-		w = log->how == LOG_SEND ? send(log->fd, buf, len, MSG_DONTWAIT) :
-		    write(log->fd, buf, len);
+		w = log->how != LOG_SEND ? write(log->fd, buf, len) :
+		    send(log->fd, buf, len, MSG_DONTWAIT);
 	while (w == -1 && errno == EINTR);
 	if (w > 0) {
 		log->cut = buf[w - 1] != '\n';
