@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Unlicense
 # The server in hostile surroundings (issue 17): its log on a terminal
-# nobody reads, paused or hung up, on /dev/full, at a size limit; a long
-# program name; a local socket under -i; the signals a terminal or a
-# supervisor sends; the messages of the commonest start-up failures.
+# nobody reads, paused, hung up or in the background, on /dev/full, at a
+# size limit, on a socket nobody reads; a long program name; the signals
+# a terminal or a supervisor sends, and those ignored or blocked by its
+# parent; a local socket under -i; the messages of the commonest start-up
+# failures; -b :: and a listener from systemd that is IPv6 only.
 
 # python3 plays the terminal: ptyserve MODE SERVER LOAD PORT N runs SERVER
 # -b 127.0.0.1 PORT with fds 1 and 2 on a pty, then N clients (tests/load)
@@ -185,6 +187,11 @@ s, _ = ls.accept()'
 # SIGTERM does, after the client in hand; SIGUSR1 and SIGUSR2 are ignored;
 # SIGQUIT quits at once (the test shell ignores it in its children: env
 # resets it).
+
+# env that sets a signal's disposition for the command (coreutils 8.31).
+prereq_ENV_SIGNALS() {
+	env --default-signal=QUIT --ignore-signal=HUP true 2>/dev/null
+}
 start server "$bin/server" -t 1 -b 127.0.0.1 0
 t 'SIGHUP while a silent client is held: that client finished, exit 0' '
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >held.out &
@@ -200,7 +207,7 @@ t 'SIGUSR1 and SIGUSR2: ignored, the server serves on' '
 	"$bin/client" 127.0.0.1 $port && stop $pid
 '
 
-t 'SIGHUP ignored when it started (nohup): it serves on after a hang-up' '
+t ENV_SIGNALS 'SIGHUP ignored when it started (nohup): it serves on after a hang-up' '
 	start nohup env --ignore-signal=HUP "$bin/server" -b 127.0.0.1 0 &&
 	kill -HUP $pid && sleep 0.2 && alive $pid &&
 	"$bin/client" 127.0.0.1 $port && stop $pid
@@ -215,7 +222,7 @@ os.execv(sys.argv[1], sys.argv[1:])" "$bin/server" -b 127.0.0.1 0 &&
 	echo "exit $st"; [ $st -eq 0 ]
 '
 
-t 'SIGQUIT: the server quits at once, killed by it' '
+t ENV_SIGNALS 'SIGQUIT: the server quits at once, killed by it' '
 	start quit env --default-signal=QUIT "$bin/server" -b 127.0.0.1 0 &&
 	kill -QUIT $pid && exit_of $pid; st=$?
 	echo "exit $st"; [ $st -eq 131 ]
