@@ -17,9 +17,8 @@
  * This file makes them (in listen_first, listen_on, main, read_request,
  * serve), checks each, and gives each client a time limit.  Read it top to
  * bottom: main tells the story, the functions follow in that order, up to
- * the banner line "---- Running as a service"; below it are the options
- * and what supervisors and the log need.  On a first reading, skip what is
- * marked "Safeguard": one connection's story is whole without it.
+ * the banner line "---- Running as a service" (options, supervisors, the
+ * log).  On a first reading, skip what is marked "Safeguard".
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -74,11 +73,12 @@ struct options {
 };
 
 static const char *prog = "server";	/* the name we were run as */
-static volatile sig_atomic_t stop;	/* set when SIGINT or SIGTERM came */
+#define say(...)	log_printf(STDERR_FILENO, prog, __VA_ARGS__)	/* errors */
+static volatile sig_atomic_t stop;	/* SIGINT, SIGTERM or SIGHUP came */
 
 static int	open_listener(const struct options *);
 static int	listen_first(const char *, const char *, int, int *);
-static int	listen_on(const struct addrinfo *, int);
+static int	listen_on(const struct addrinfo *);
 static int	announce(int, long);
 static int	set_timeout(int, long);
 static void	serve(int, int, long, struct exchange *);
@@ -94,15 +94,14 @@ static int	accept_failed(int);
 static int	copies_timeout(int);
 
 static void	parse_options(int, char *[], struct options *);
-static int	setup(void);
+static int	setup(int);
 static int	serve_inetd(const struct options *);
 static int	serve_forking(int, const struct options *);
 static int	activated(void);
 static int	inherited_listener(const struct options *);
 static void	listen_failed(const char *, const char *, int);
-static void	log_listening(const struct sockaddr *);
-static void	say(const char *, ...);
-static void	log_line(int, const char *);
+static void	log_listening(int, const struct sockaddr_storage *);
+static void	log_printf(int, const char *, const char *, ...);
 static void	log_dropped(int);
 
 int
@@ -115,7 +114,7 @@ main(int argc, char *argv[])
 	int lfd, cfd;
 
 	parse_options(argc, argv, &o);	/* -b, -t, the port: see the banner */
-	if (setup() == -1)	/* descriptors 0-2, signals: see the banner */
+	if (setup(o.inetd) == -1)	/* fds 0-2, signals: see the banner */
 		return 1;
 	if (o.inetd)	/* -i: inetd accepted the client for us: the banner */
 		return serve_inetd(&o);
@@ -162,7 +161,7 @@ open_listener(const struct options *o)
 	if (o->host != NULL)
 		fd = listen_first(o->host, port, AF_UNSPEC, &gai);
 	else if ((fd = listen_first(NULL, port, AF_INET6, &gai)) == -1 &&
-	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+	    gai == 0 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
 		fd = listen_first(NULL, port, AF_INET, &gai);	/* no IPv6 */
 	if (fd == -1)
 		listen_failed(o->host, port, gai);	/* says why */
@@ -180,12 +179,10 @@ listen_first(const char *host, const char *port, int family, int *gai)
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;	/* TCP */
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;	/* port: a number */
-	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0) {
-		errno = 0;	/* the reason is *gai, getaddrinfo's own code */
-		return -1;
-	}
+	if ((*gai = getaddrinfo(host, port, &hints, &res)) != 0)
+		return -1;	/* errno is of use with EAI_SYSTEM only */
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-		fd = listen_on(ai, host == NULL);
+		fd = listen_on(ai);
 	saved = errno;
 	freeaddrinfo(res);
 	errno = saved;
@@ -194,8 +191,9 @@ listen_first(const char *host, const char *port, int family, int *gai)
 
 /* socket, setsockopt, bind, listen: one listening socket, or -1. */
 static int
-listen_on(const struct addrinfo *ai, int every)
+listen_on(const struct addrinfo *ai)
 {
+	const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
 	int fd, on = 1, off = 0, ok, saved;
 
 	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
@@ -207,8 +205,9 @@ listen_on(const struct addrinfo *ai, int every)
 	 * server would find its port taken: SO_REUSEADDR lets bind take it.
 	 */
 	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
-	/* An IPv6 socket can take IPv4 clients (as ::ffff:a.b.c.d) too. */
-	if (ok && every && ai->ai_family == AF_INET6)
+	/* "::" is every address; some hosts make it IPv6 only by default. */
+	if (ok && ai->ai_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
 		ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof off) == 0;
 	if (ok && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
@@ -238,7 +237,7 @@ announce(int lfd, long timeout)
 		say("getsockname: %s", strerror(errno));
 		return -1;
 	}
-	log_listening((struct sockaddr *)&addr);
+	log_listening(lfd, &addr);
 	return 0;
 }
 
@@ -309,24 +308,21 @@ static void
 log_connection(int fd, const struct sockaddr *peer,
     const struct exchange *x)
 {
-	char line[256], who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
+	char who[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], in[8], to[8];
 
 	format_address(peer, who, sizeof who);
 	format_byte(x->byte, in);
 	format_byte((unsigned char)(x->byte + 1), to);
 	if (x->n > 0 && x->err == 0)
-		snprintf(line, sizeof line, "%s: %s -> %s", who, in, to);
+		log_printf(fd, who, "%s -> %s", in, to);
 	else if (x->n > 0)
-		snprintf(line, sizeof line, "%s: %s -> not sent: %s", who, in,
-		    strerror(x->err));
+		log_printf(fd, who, "%s -> not sent: %s", in, strerror(x->err));
 	else if (x->n == 0)
-		snprintf(line, sizeof line, "%s: closed without sending", who);
+		log_printf(fd, who, "closed without sending");
 	else if (x->err == ETIMEDOUT)
-		snprintf(line, sizeof line, "%s: timed out", who);
+		log_printf(fd, who, "timed out");
 	else
-		snprintf(line, sizeof line, "%s: read: %s", who,
-		    strerror(x->err));
-	log_line(fd, line);
+		log_printf(fd, who, "read: %s", strerror(x->err));
 }
 
 /*
@@ -517,17 +513,19 @@ copies_timeout(int fd)
  */
 #define MAX_CHILDREN	1024
 
+#define USAGE	"usage: %s [-hiqV] [-b address] [-c clients] [-t seconds] [port]"
 #ifndef VERSION
 #define VERSION		"unknown"	/* make passes the release's */
 #endif
 
-/* A log: lines on fd, written so that they never stall the server. */
+/* A log: lines written so that they never stall the server (log_line). */
 struct log {
-	int fd;
-	int pipe;		/* -1 not known yet, 1 a pipe or socket, 0 not */
+	int fd;			/* 1 or 2, or our own open of its terminal */
+	int how;		/* LOG_*, or -1: not chosen yet (log_kind) */
 	int cut;		/* the last write stopped inside its line */
 	unsigned long dropped;	/* lines not written since the last one */
 };
+enum { LOG_WRITE, LOG_POLL, LOG_SEND };
 
 /* The logs of fds 1 (the listening line, clients) and 2 (errors). */
 static struct log logs[3] = {
@@ -538,15 +536,20 @@ static void	check_operands(int, char *[], struct options *);
 static void	usage(int, int);
 static void	bad_value(const char *, const char *);
 static void	version(void);
+static void	write_failed(void);
 static long	parse_seconds(const char *);
 static long	parse_number(const char *, long, long);
 static int	open_std_fds(void);
-static int	set_signals(void);
+static int	set_signals(int);
+static int	ignore(int);
 static void	on_signal(int);
 static int	inetd_socket(struct sockaddr_storage *);
 static int	is_tcp_connection(int);
+static int	same_file(int, int);
 static long	listen_fds(void);
-static void	log_kind(struct log *, const struct stat *);
+static void	log_line(int, const char *);
+static void	log_kind(struct log *);
+static int	ipv6_only(int, const struct sockaddr_storage *);
 static void	serve_child(int, int, const struct sockaddr *,
 	    const struct options *);
 static void	serve_here(int, const struct sockaddr *,
@@ -641,13 +644,19 @@ check_operands(int argc, char *argv[], struct options *o)
 static void
 usage(int fd, int status)
 {
-	char line[128];
-
-	snprintf(line, sizeof line,
-	    "usage: %s [-hiqV] [-b address] [-c clients] [-t seconds] [port]",
-	    prog);
-	log_line(fd, line);
+	if (fd != STDOUT_FILENO)
+		log_printf(fd, NULL, USAGE, prog);
+	else if (printf(USAGE "\n", prog) < 0 || fflush(stdout) == EOF)
+		write_failed();	/* -h: the line must get there */
 	exit(status);
+}
+
+/* A line for standard output that could not be written: exit 1. */
+static void
+write_failed(void)
+{
+	say("write error: %s", strerror(errno));
+	exit(1);
 }
 
 /* A bad option's value: what is wrong, then the usage line; exit 2. */
@@ -665,10 +674,8 @@ bad_value(const char *what, const char *arg)
 static void
 version(void)
 {
-	char line[128];
-
-	snprintf(line, sizeof line, "%s %s", prog, VERSION);
-	log_line(STDOUT_FILENO, line);
+	if (printf("%s %s\n", prog, VERSION) < 0 || fflush(stdout) == EOF)
+		write_failed();
 	exit(0);
 }
 
@@ -717,13 +724,13 @@ parse_number(const char *s, long min, long max)
 
 /* What every start needs: descriptors 0-2 open, and the signals. */
 static int
-setup(void)
+setup(int inetd)
 {
 	if (open_std_fds() == -1) {
 		say("open /dev/null: %s", strerror(errno));
 		return -1;
 	}
-	return set_signals();
+	return set_signals(inetd);
 }
 
 /*
@@ -753,26 +760,57 @@ open_std_fds(void)
 }
 
 /*
- * A client that leaves before its reply must give EPIPE, not kill us.
- * SIGINT and SIGTERM set stop, without SA_RESTART so that they end a
- * blocked accept: the loop then sees stop and ends.  (SIGXFSZ is for
- * the log: see log_kind.)
+ * A client that leaves before its reply must give EPIPE, not kill us:
+ * SIGPIPE is ignored, and SIGUSR1 and SIGUSR2 too: some tools send them
+ * to ask for a new log, and they mean nothing to us.  SIGINT, SIGTERM and
+ * SIGHUP (the terminal or the supervisor hung up) set stop, without
+ * SA_RESTART so that they end a blocked accept: the client in hand is
+ * finished, then the loop ends, status 0.  A SIGHUP ignored when we
+ * started stays ignored: nohup asked us to outlive the terminal.  A mask
+ * inherited from whoever started us must not hold our signals back.
+ * SIGQUIT keeps its default: quit at once.  Under -i there is no loop,
+ * and one call holds (blocks) them all until the client is served.
+ * (SIGXFSZ and SIGTTOU are for the log: see log_kind.)
  */
 static int
-set_signals(void)
+set_signals(int inetd)
+{
+	struct sigaction sa, old;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (inetd)
+		return sigprocmask(SIG_BLOCK, &set, NULL);
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	if (ignore(SIGPIPE) == -1 || ignore(SIGUSR1) == -1 ||
+	    ignore(SIGUSR2) == -1 || sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, &old) == -1 ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+		return -1;
+	if (old.sa_handler == SIG_IGN)
+		return sigaction(SIGHUP, &old, NULL);
+	return 0;
+}
+
+/* Ignore sig: a kill becomes a failed call we can handle. */
+static int
+ignore(int sig)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1)
-		return -1;
-	return 0;
+	return sigaction(sig, &sa, NULL);
 }
 
 static void
@@ -794,7 +832,6 @@ static int
 serve_inetd(const struct options *o)
 {
 	struct sockaddr_storage peer;
-	struct stat in, e;
 	struct exchange x;
 	int fd;
 
@@ -802,11 +839,8 @@ serve_inetd(const struct options *o)
 		return 1;
 	set_timeout(fd, o->timeout);	/* no listening socket to copy it from */
 	serve(fd, fd == 0 ? 1 : fd, o->timeout, &x);
-	if (!o->quiet && fstat(fd, &in) == 0 && fstat(2, &e) == 0 &&
-	    (in.st_dev != e.st_dev || in.st_ino != e.st_ino)) {
-		log_kind(&logs[STDERR_FILENO], &e);
+	if (!o->quiet && !same_file(fd, STDERR_FILENO))
 		log_connection(STDERR_FILENO, (struct sockaddr *)&peer, &x);
-	}
 	return x.n > 0 && x.err == 0 ? 0 : 1;
 }
 
@@ -815,7 +849,8 @@ serve_inetd(const struct options *o)
  * socat, systemd with StandardInput=socket), else fd 3 when systemd
  * passed it the way it passes listening sockets (Accept=yes with the
  * default StandardInput).  Any other set-up gets one line that names
- * the setting that fixes it.
+ * the setting that fixes it; not on stderr when stderr is the
+ * connection, as for -i forgotten: the client must not read it.
  */
 static int
 inetd_socket(struct sockaddr_storage *peer)
@@ -823,8 +858,14 @@ inetd_socket(struct sockaddr_storage *peer)
 	socklen_t len = sizeof *peer;
 	int listening;
 
-	if (getpeername(0, (struct sockaddr *)peer, &len) == 0)
-		return 0;
+	if (getpeername(0, (struct sockaddr *)peer, &len) == 0) {
+		if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6)
+			return 0;
+		if (!same_file(0, STDERR_FILENO))
+			say("-i: standard input is a local socket, not a TCP "
+			    "connection; with socat, add nofork to EXEC");
+		return -1;
+	}
 	if (!activated()) {
 		say("-i: standard input is not a connected socket (%s); -i is "
 		    "for inetd, tcpserver, socat or systemd Accept=yes",
@@ -855,6 +896,16 @@ is_tcp_connection(int fd)
 
 	return getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
 	    (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
+}
+
+/* Are descriptors a and b one open file (a socket, a terminal)? */
+static int
+same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* Did systemd pass us sockets (socket activation)? */
@@ -937,29 +988,18 @@ inherited_listener(const struct options *o)
 	return LISTEN_FD;
 }
 
-/* "server: listening on ADDRESS port N", for people and for scripts. */
+/*
+ * "server: listening on ADDRESS port N", for people and for scripts; a
+ * socket on "::" that takes no IPv4 clients says "IPv6 only".
+ */
 static void
-log_listening(const struct sockaddr *addr)
+log_listening(int lfd, const struct sockaddr_storage *addr)
 {
-	char line[INET6_ADDRSTRLEN + IF_NAMESIZE + 64];
-	int n;
+	char where[INET6_ADDRSTRLEN + IF_NAMESIZE + 16];
 
-	n = snprintf(line, sizeof line, "%s: listening on ", prog);
-	if (n > 0 && (size_t)n < sizeof line)
-		format_address(addr, line + n, sizeof line - (size_t)n);
-	log_line(STDOUT_FILENO, line);
-}
-
-/* Why open_listener failed: getaddrinfo's error (gai), or errno's. */
-static void
-listen_failed(const char *host, const char *port, int gai)
-{
-	if (gai != 0)
-		say("resolve %s port %s: %s", host ? host : "*", port,
-		    gai_strerror(gai));
-	else
-		say("bind to %s%sport %s: %s", host ? host : "", host ? " " : "",
-		    port, strerror(errno));
+	format_address((const struct sockaddr *)addr, where, sizeof where);
+	log_printf(STDOUT_FILENO, prog, "listening on %s%s",
+	    ipv6_only(lfd, addr) ? "IPv6 only, " : "", where);
 }
 
 /*
@@ -1133,71 +1173,124 @@ on_child(int sig)
 	exited = 1;
 }
 
-/* An error line on stderr: "server: " and the message. */
+/*
+ * open_listener failed: say what, why, and for the commonest causes what
+ * fixes it.  With EAI_SYSTEM, getaddrinfo leaves its reason in errno.
+ */
 static void
-say(const char *fmt, ...)
+listen_failed(const char *host, const char *port, int gai)
 {
-	char line[512];
-	va_list ap;
-	int n;
+	const char *fix = "";
+	int e = errno;
 
-	n = snprintf(line, sizeof line, "%s: ", prog);
-	if (n < 0 || (size_t)n >= sizeof line)
-		n = 0;
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	va_end(ap);
-	log_line(STDERR_FILENO, line);
+	if (gai != 0) {
+		say("resolve %s port %s: %s", host ? host : "*", port,
+		    gai == EAI_SYSTEM ? strerror(e) : gai_strerror(gai));
+		return;
+	}
+	if (e == EADDRINUSE)
+		fix = " (another process holds that port: ss -ltnp shows "
+		    "which; stop it, or choose another port)";
+	else if (e == EACCES && parse_number(port, 1, 1023) != -1)
+		fix = " (a port below 1024 needs root or CAP_NET_BIND_SERVICE;"
+		    " in a systemd unit, AmbientCapabilities="
+		    "CAP_NET_BIND_SERVICE)";
+	else if (e == EADDRNOTAVAIL && host != NULL)
+		fix = " (no interface of this host has that address: "
+		    "ip address lists them)";
+	say("bind to %s%sport %s: %s%s", host ? host : "", host ? " " : "",
+	    port, strerror(e), fix);
 }
 
 /*
- * Write one line to a log, in one write, never waiting and never dying
- * for it.  Into a pipe, a socket or a terminal whose reader has stopped
- * (a pager left open, a log shipper under pressure, ^S) a write would
- * wait, and every client with it: there a line goes only when poll says
- * it can go at once.  O_NONBLOCK would do that too, but it belongs to the
- * open pipe, shared with whoever else writes to it; poll only asks.  A
- * line that cannot be written (that full pipe, a full disk, a file at its
- * size limit: EFBIG, since SIGXFSZ is ignored) is dropped and counted, and
- * the count goes before the next line that does get through; an empty
- * line writes only the count.  A write that stopped inside its line is
- * ended with a newline first, so that no two lines share one.
+ * Is lfd on "::" and yet IPv6 only?  We never make one (listen_on), but
+ * systemd does, with BindIPv6Only=ipv6-only: the listening line says so.
+ */
+static int
+ipv6_only(int lfd, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	socklen_t len;
+	int on = 0;
+
+	len = sizeof on;
+	return ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) &&
+	    getsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
+}
+
+/* A line for log fd (1 or 2): "name: " (none if NULL), fmt's text. */
+static void
+log_printf(int fd, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+	size_t k;
+	int n;
+
+	k = name != NULL ? strlen(name) + 2 : 0;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (line = malloc(k + (size_t)n + 1)) == NULL) {
+		logs[fd].dropped++;
+		return;
+	}
+	snprintf(line, k + 1, "%s: ", name != NULL ? name : "");
+	va_start(ap, fmt);
+	vsnprintf(line + k, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	log_line(fd, line);
+	free(line);
+}
+
+/*
+ * Write one line to a log in one write, never waiting and never dying for
+ * it (log_kind chose how).  A line that cannot go at once is dropped and
+ * counted; the count goes before the next line that gets through, and an
+ * empty line writes only the count.  A write that stopped inside its line
+ * is ended with a newline first, so that no two lines share one.  A line
+ * longer than a pipe takes whole (PIPE_BUF) keeps its end: a port, a reason.
  */
 static void
 log_line(int fd, const char *line)
 {
 	struct log *log = &logs[fd];
-	struct stat st;
 	struct pollfd pfd;
-	char buf[640];
+	char buf[PIPE_BUF];
 	size_t len = 0, n, counted;
 	ssize_t w;
 
 	n = strlen(line);
 	if (n == 0 && log->dropped == 0 && !log->cut)
 		return;
-	if (log->pipe == -1)
-		log_kind(log, fstat(log->fd, &st) == 0 ? &st : NULL);
+	if (log->how == -1)
+		log_kind(log);
 	pfd.fd = log->fd;
 	pfd.events = POLLOUT;
-	if (log->pipe && (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT))
+	if (log->how == LOG_POLL &&
+	    (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT))
 		goto drop;
 	if (log->cut)
 		buf[len++] = '\n';
 	if (log->dropped > 0)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s: %lu "
-		    "log lines dropped (they could not be written)\n", prog,
-		    log->dropped);
+		len += (size_t)snprintf(buf + len, sizeof buf - len,
+		    "%.64s: %lu log lines dropped (they could not be written)\n",
+		    prog, log->dropped);
 	counted = len;
-	if (n > sizeof buf - len - 1)
+	if (n > sizeof buf - len - 1) {
+		line += n - (sizeof buf - len - 1);
 		n = sizeof buf - len - 1;
+	}
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes to write */
 	memcpy(buf + len, line, n);
 	len += n;
 	if (n > 0)
 		buf[len++] = '\n';
-	while ((w = write(log->fd, buf, len)) == -1 && errno == EINTR)
-		;
+	do
+		w = log->how != LOG_SEND ? write(log->fd, buf, len) :
+		    send(log->fd, buf, len, MSG_DONTWAIT);
+	while (w == -1 && errno == EINTR);
 	if (w > 0) {
 		log->cut = buf[w - 1] != '\n';
 		if ((size_t)w >= counted)
@@ -1218,22 +1311,32 @@ log_dropped(int fd)
 }
 
 /*
- * What a log writes to, from its fstat (NULL: unknown).  A pipe, a socket
- * or a terminal may stall: log_line asks poll first.  A file may reach
- * its size limit (ulimit -f, systemd's LimitFSIZE=): the write that would
- * cross it raises SIGXFSZ, which kills, so we ignore it and take EFBIG.
+ * How a log writes without waiting, chosen at its first line, with no
+ * change to an open file that others share.  A file: write, with SIGXFSZ
+ * ignored, so that a size limit (ulimit -f) fails with EFBIG, not kills.
+ * A socket: send with MSG_DONTWAIT.  A terminal: opened again by its name,
+ * ours and non-blocking, and SIGTTOU ignored (stty tostop would stop us).
+ * A pipe, or a terminal we may not open: poll, then one write <= PIPE_BUF.
  */
 static void
-log_kind(struct log *log, const struct stat *st)
+log_kind(struct log *log)
 {
-	struct sigaction sa;
+	struct stat st;
+	const char *tty;
+	int fd;
 
-	log->pipe = st != NULL && (S_ISFIFO(st->st_mode) ||
-	    S_ISSOCK(st->st_mode) || (S_ISCHR(st->st_mode) && isatty(log->fd)));
-	if (st == NULL || S_ISREG(st->st_mode)) {
-		memset(&sa, 0, sizeof sa);
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGXFSZ, &sa, NULL);
+	if (fstat(log->fd, &st) == -1)
+		st.st_mode = 0;		/* unknown: written as a file */
+	log->how = LOG_POLL;
+	if (S_ISSOCK(st.st_mode))
+		log->how = LOG_SEND;
+	else if (!S_ISFIFO(st.st_mode) && !isatty(log->fd)) {
+		log->how = LOG_WRITE;
+		ignore(SIGXFSZ);
+	} else if ((tty = ttyname(log->fd)) != NULL && (fd = open(tty,
+	    O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) != -1) {
+		log->how = LOG_WRITE;
+		log->fd = fd;
+		ignore(SIGTTOU);
 	}
 }
