@@ -1,15 +1,28 @@
-# lib.sh: helpers for the test suite, sourced by run.sh.  POSIX sh.
+# lib.sh: helpers for the test suite.  POSIX sh.
 # SPDX-License-Identifier: Unlicense
+#
+# Each tests/tN-name.sh is a script of its own, as git's tests are: it
+# sources this file, runs its tests and ends with test_done, which prints
+# the TAP plan.  So one file runs alone (sh tests/t1-exchange.sh), prove
+# reads them (prove tests/t*.sh), and run.sh runs them all and counts.
 #
 # A test is a sentence and a list of commands joined by &&:
 #	t 'the client gets its reply' '
-#		"$top/client" 127.0.0.1 $port >out && grep -q "server: s" out
+#		"$bin/client" 127.0.0.1 $port >out && grep -q "server: s" out
 #	'
 # It passes when the commands exit 0.  Its output is shown only on failure.
 # A test that needs more than a C compiler, make and the base utilities
 # (coreutils, util-linux, grep, sed, awk, find, getent) names what it
-# needs first: t socat 'under socat ...' '...'.  Setup outside a test
-# that needs a tool runs through when: when socat 'supervise ...'.
+# needs first: t socat 'under socat ...' '...'.  What the next tests
+# use (a server, a supervisor) is started by a test too, setup, so that a
+# set-up that fails is one failure that says so.
+
+# The checkout: the parent of the sourcing script's directory (tests/),
+# unless the script set it (tests/bench/bench.sh).
+if [ -z "${top:-}" ]; then
+	top=$(cd "$(dirname "$0")/.." && pwd) || exit 1
+fi
+cd "$top" || exit 1
 
 # The programs under test: this checkout's, or a build elsewhere (BIN=dir),
 # such as the sanitizer build of make check.
@@ -25,6 +38,9 @@ n=0
 passed=0
 failed=0
 skipped=0
+broken=
+# The tools that tests lacked: run.sh gathers every file's in one file.
+missing=${SUITE_MISSING:-$tmp/missing}
 
 # Every process a test started: SIGTERM, then after 5 s SIGKILL for
 # those still there, so that a server deaf to SIGTERM cannot hang the run.
@@ -53,8 +69,11 @@ trap 'exit 1' INT TERM
 
 # t [PREREQ[,PREREQ...]] WHAT BODY: one test (git's test_expect_success).
 # A PREREQ in lower case is a tool that must be on PATH (nc, socat, ...);
-# in upper case, a condition that prereq_NAME below checks (ROOT, NETNS).
-# A test whose prerequisite is missing is skipped, saying which.
+# in upper case, a condition that prereq_NAME below checks (ROOT, NETNS),
+# or a thing a tool must be able to do (TCPSERVER_IPV6).  A test whose
+# prerequisite is missing, or whose set-up failed, is skipped, saying
+# why.  It runs in this shell, in $tmp, so what it sets ($pid, $port)
+# stays set.  Its status: 1 if it failed.
 t() {
 	if [ $# -eq 3 ]; then
 		lacking=$(lacking "$1")
@@ -64,6 +83,10 @@ t() {
 			return 0
 		fi
 	fi
+	if [ -n "$broken" ]; then
+		skip "$1" "its set-up failed ($broken)"
+		return 0
+	fi
 	n=$((n + 1))
 	what=$1
 	body=$2
@@ -71,26 +94,60 @@ t() {
 	if { eval "$body"; } >"$tmp/log" 2>&1; then
 		passed=$((passed + 1))
 		echo "ok $n - $what"
+		st=0
 	else
 		failed=$((failed + 1))
 		echo "not ok $n - $what"
 		sed 's/^/#   /' "$tmp/log"
+		st=1
 	fi
 	cd "$top" || exit 1
+	return $st
+}
+
+# setup [PREREQ[,...]] WHAT BODY: a test that starts what the next ones
+# use.  If it fails, those up to the next setup or teardown are skipped:
+# the one failure names the cause.
+setup() {
+	broken=
+	if [ $# -eq 3 ]; then
+		t "$1" "set-up: $2" "$3" || broken=$2
+	else
+		t "set-up: $1" "$2" || broken=$1
+	fi
+}
+
+# teardown COMMANDS: stop what a setup started, quietly (each test checks
+# what it needs; a server's exit status is a test's business).
+teardown() {
+	broken=
+	{ eval "$1"; } >/dev/null 2>&1
+}
+
+# test_done: the end of a test file: the tools its tests lacked (when run
+# alone), its counts, the TAP plan; exit 1 if a test failed.
+test_done() {
+	[ -n "${SUITE_MISSING:-}" ] || missing_summary
+	echo "# $passed passed, $failed failed, $skipped skipped"
+	echo "1..$n"
+	[ "$failed" -eq 0 ] || exit 1
+	exit 0
 }
 
 # lacking PREREQS: those of the comma-separated PREREQS that are missing.
-# Runs in a subshell: a missing tool is noted in $tmp/missing, for the
-# summary at the end.
+# Runs in a subshell: a missing tool, or a capability a package brings,
+# is noted in $missing, for the summary at the end.
 lacking() {
 	out=
 	for p in $(echo "$1" | tr , ' '); do
 		case $p in
 		*[a-z]*)
 			have "$p" && continue
-			echo "$p $(package_of "$p")" >>"$tmp/missing" ;;
+			echo "$p $(package_of "$p")" >>"$missing" ;;
 		*)
-			"prereq_$p" && continue ;;
+			"prereq_$p" && continue
+			pkg=$(package_of "$p")
+			[ -z "$pkg" ] || echo "$p $pkg" >>"$missing" ;;
 		esac
 		out="${out:+$out, }$p"
 	done
@@ -108,6 +165,8 @@ package_of() {
 	musl-gcc) echo musl-tools ;;
 	setpriv | unshare) echo util-linux ;;
 	getent) echo libc-bin ;;
+	TCPSERVER_IPV6) echo ucspi-tcp-ipv6 ;;
+	*[A-Z]*) ;;	# ROOT, NETNS, ...: no package brings them
 	*) echo "$1" ;;	# ncat, busybox, socat, python3, strace, ...
 	esac
 }
@@ -115,18 +174,10 @@ package_of() {
 # missing_summary: one line naming the tools that tests lacked, if any,
 # and the one command that installs them all.
 missing_summary() {
-	[ -s "$tmp/missing" ] || return 0
-	tools=$(cut -d' ' -f1 "$tmp/missing" | sort -u | tr '\n' ' ')
-	pkgs=$(cut -d' ' -f2 "$tmp/missing" | sort -u | tr '\n' ' ')
+	[ -s "$missing" ] || return 0
+	tools=$(cut -d' ' -f1 "$missing" | sort -u | tr '\n' ' ')
+	pkgs=$(cut -d' ' -f2 "$missing" | sort -u | tr '\n' ' ')
 	echo "# skipped for want of: ${tools% }; to run them: apt-get install ${pkgs% }"
-}
-
-# when PREREQS COMMANDS: the setup of tests that need PREREQS, run (in
-# this shell, so that $pid and $port stay set) only when they are there.
-# The tests themselves say what was missing.
-when() {
-	[ -z "$(lacking "$1")" ] || return 0
-	eval "$2"
 }
 
 # The conditions a test may need, in upper case.
@@ -143,6 +194,22 @@ prereq_PROC() {
 # it is brought up with ip, a prerequisite of its own.
 prereq_NETNS() {
 	unshare --net true 2>/dev/null
+}
+# A tcpserver that listens on IPv6 (Debian's ucspi-tcp-ipv6; ucspi-tcp's
+# is IPv4 only: "no IP address for ::1").  -1 prints the port it got.
+prereq_TCPSERVER_IPV6() {
+	have tcpserver || return 1
+	tcpserver -1 -RHl0 ::1 0 true >"$tmp/ts6" 2>&1 &
+	ts6=$!
+	ts6_i=0
+	while [ $ts6_i -lt 100 ] && kill -0 $ts6 2>/dev/null &&
+	    ! grep -q '^[0-9]' "$tmp/ts6"; do
+		sleep 0.05
+		ts6_i=$((ts6_i + 1))
+	done
+	kill $ts6 2>/dev/null
+	wait $ts6 2>/dev/null
+	grep -q '^[0-9]' "$tmp/ts6"
 }
 # echo-test and localhost can resolve to ::1 and 127.0.0.1 (two_addresses).
 prereq_TWO_ADDRESSES() {
@@ -256,6 +323,7 @@ stop() {
 # exit_of PID [SECONDS]: wait up to SECONDS (whole, default 5) for PID to
 # exit, SIGKILL if it has not; its status, as stop gives it.
 exit_of() {
+	[ -n "$1" ] || { echo "exit_of: no process"; return 127; }
 	i=0
 	while [ $i -lt $((${2:-5} * 20)) ] && kill -0 "$1" 2>/dev/null; do
 		sleep 0.05
@@ -287,6 +355,20 @@ exits_with() {
 		cat "$tmp/cmd.err"
 		return 1
 	fi
+}
+
+# reason ERRNO: a pattern (grep's basic regular expression) for the
+# words the C library gives strerror(ERRNO): the project's messages end
+# in them, and glibc and musl word some differently.
+reason() {
+	case $1 in
+	EADDRINUSE) echo 'Address \(already \)\{0,1\}in use' ;;
+	EADDRNOTAVAIL)
+		echo '\(Cannot assign requested address\|Address not available\)' ;;
+	EMFILE) echo '\(Too many open files\|No file descriptors available\)' ;;
+	EACCES) echo 'Permission denied' ;;
+	*) echo "reason: no words for $1" >&2; echo "$1" ;;
+	esac
 }
 
 # usage_error CMD [ARGS]: CMD exits 2 with a usage line on stderr.

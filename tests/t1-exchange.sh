@@ -1,7 +1,11 @@
+#!/bin/sh
 # The exchange: one byte in, that byte plus one out, and the server's log.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
-start server "$bin/server" 0
+setup 'a server on port 0' '
+	start server "$bin/server" 0
+'
 
 t 'the listening line names the address and the real port' '
 	grep -q "^server: listening on :: port $port\$" server.out &&
@@ -101,6 +105,7 @@ t 'bytes 0x7e and 0x7f: DEL is logged as \x7f, not as itself' '
 t 'the server is still up and SIGTERM stops it with status 0' '
 	alive $pid && stop $pid
 '
+teardown 'stop $pid'
 
 t 'the listening line arrives at once through a pipe' '
 	{ "$bin/server" -q 0 & echo $! >server.pid; wait; } | { read -r line &&
@@ -109,8 +114,12 @@ t 'the listening line arrives at once through a pipe' '
 	stop $(cat server.pid); wait; [ $st -eq 0 ]
 '
 
-start server "$bin/server" -q 0
+setup 'a server with -q' '
+	start server "$bin/server" -q 0
+'
 t 'with -q the server logs no connections' '
 	"$bin/client" 127.0.0.1 $port >/dev/null && stop $pid &&
 	[ $(wc -l <server.out) -eq 1 ]
 '
+
+test_done

@@ -1,6 +1,8 @@
+#!/bin/sh
 # The client as a health check: the exact check, one deadline, decimal
 # seconds, -4 -6 -s -q -v -w, and its name in every message.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
 # hosts LINES: the /etc/hosts that "$tmp/in-hosts CMD [ARGS]" runs CMD
 # with (printf escapes in LINES), a private one in a mount namespace, as
@@ -25,51 +27,63 @@ timed() {
 	return $st
 }
 
-start server "$bin/server" 0
-gone=$port
-stop $pid >/dev/null
+setup 'a port that a server had, and has no more' '
+	start server "$bin/server" 0 && gone=$port && stop $pid
+'
 
 # --- the exact check
 
-start fake "$bin/tests/fake" -m banner
+setup 'a fake server: fake -m banner' '
+	start fake "$bin/tests/fake" -m banner
+'
 t 'an SSH banner that starts with the byte wanted: exit 1, its bytes shown' '
 	exits_with 1 "^client: 127\.0\.0\.1 port $port sent more than one byte: \"SSH-2\.0-OpenSSH_\"\.\.\. (not a one-byte echo server)\$" \
 	    "$bin/client" -c R -t 2 127.0.0.1 $port && [ ! -s cmd.out ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start fake "$bin/tests/fake" -m line
+setup 'a fake server: fake -m line' '
+	start fake "$bin/tests/fake" -m line
+'
 t 'a stray server whose line starts with s: exit 1, not up' '
 	exits_with 1 "port $port sent more than one byte: \"server: listenin\"\.\.\. (not" \
 	    "$bin/client" -t 2 127.0.0.1 $port && [ ! -s cmd.out ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start fake "$bin/tests/fake" -m two
+setup 'a fake server: fake -m two' '
+	start fake "$bin/tests/fake" -m two
+'
 t 'the right byte, then one more: exit 1, both shown, \xNN when not printable' '
 	exits_with 1 "port $port sent more than one byte: \"ss\" (not a one-byte echo server)\$" \
 	    "$bin/client" -t 2 127.0.0.1 $port && [ ! -s cmd.out ] &&
 	exits_with 1 "sent more than one byte: \"\\\\x00\\\\x00\" (" \
 	    "$bin/client" -c "\\xff" -t 2 127.0.0.1 $port
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start fake "$bin/tests/fake" -m hold
+setup 'a fake server: fake -m hold' '
+	start fake "$bin/tests/fake" -m hold
+'
 t 'the right byte, then the connection held open: exit 1 at -t, saying so' '
 	timed exits_with 1 "^client: 127\.0\.0\.1 port $port sent .s. but did not close the connection within 1 s\$" \
 	    "$bin/client" -t 1 127.0.0.1 $port &&
 	[ $ms -ge 900 ] && [ $ms -lt 2500 ] && [ ! -s cmd.out ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start fake "$bin/tests/fake" -m reset
+setup 'a fake server: fake -m reset' '
+	start fake "$bin/tests/fake" -m reset
+'
 t 'the right byte, then a reset instead of the close: exit 1, saying so' '
 	exits_with 1 "^client: read from 127\.0\.0\.1 port $port: " \
 	    "$bin/client" -t 2 127.0.0.1 $port && [ ! -s cmd.out ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" 0
+setup 'a server: server 0' '
+	start server "$bin/server" 0
+'
 
 t 'the reply is shown quoted, as the server logs it' '
 	"$bin/client" 127.0.0.1 $port >out &&
@@ -153,7 +167,7 @@ t '-t and -w take 0.001 to 86400, with a point: .5 and 1. too' '
 	"$bin/client" -t 0.001 -w 0.001 127.0.0.1 $port >/dev/null
 	[ $? -ne 2 ] && [ $bad -eq 0 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
 while read -r line; do
 	t "client $line: usage, exit 2" "
@@ -206,19 +220,23 @@ t 'every message starts with the name it was called by (onebyte)' '
 	./onebyte -h >out && grep "^usage: onebyte \[-46hqv\]" out
 '
 
-start fake "$bin/tests/fake" -m silent
+setup 'a fake server: fake -m silent' '
+	start fake "$bin/tests/fake" -m silent
+'
 t '-t 0.5: no reply, gives up after about half a second' '
 	timed exits_with 1 "no reply from 127\.0\.0\.1 port $port within 0\.5 s\$" \
 	    "$bin/client" -t 0.5 127.0.0.1 $port &&
 	[ $ms -ge 450 ] && [ $ms -lt 1500 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
 # --- one deadline for all the addresses of a name
 
-start fake "$bin/tests/fake" -m full -b 127.0.0.2
-slow=$port fake2=$pid
-start fake3 "$bin/tests/fake" -m full -b 127.0.0.3 -p $slow
+setup 'two fake servers that drop SYNs, on 127.0.0.2 and 127.0.0.3' '
+	start fake "$bin/tests/fake" -m full -b 127.0.0.2 &&
+	slow=$port fake2=$pid &&
+	start fake3 "$bin/tests/fake" -m full -b 127.0.0.3 -p $slow
+'
 t ROOT 'two addresses that drop SYNs: -t 2 is 2 s in all, not 2 s each' '
 	hosts "127.0.0.2 echo-slow\n127.0.0.3 echo-slow\n" &&
 	"$tmp/in-hosts" getent ahosts echo-slow | grep -c STREAM | grep -x 2 &&
@@ -226,27 +244,32 @@ t ROOT 'two addresses that drop SYNs: -t 2 is 2 s in all, not 2 s each' '
 	    "$tmp/in-hosts" "$bin/client" -t 2 echo-slow $slow &&
 	[ $ms -ge 1800 ] && [ $ms -lt 3300 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -b 127.0.0.3 $slow
+setup 'a server on 127.0.0.3, the port of the fake one on 127.0.0.2' '
+	start server "$bin/server" -b 127.0.0.3 $slow
+'
 t ROOT 'the first address drops SYNs: the second still gets its share of -t' '
 	hosts "127.0.0.2 echo-share\n127.0.0.3 echo-share\n" &&
 	"$tmp/in-hosts" getent ahosts echo-share | head -n 1 | grep "^127\.0\.0\.2 " &&
 	timed "$tmp/in-hosts" "$bin/client" -v -t 2 echo-share $slow >out &&
 	grep "^127\.0\.0\.3 port $slow: connect" out && [ $ms -lt 1900 ]
 '
-stop $pid >/dev/null
+# The server on 127.0.0.3 goes; the fake one on 127.0.0.2 stays.
+stop $pid >/dev/null 2>&1
 
 t 'a connect that gets no answer is not retried by -w' '
 	timed exits_with 1 "connect to 127\.0\.0\.2 port $slow: no answer within 0\.5 s\$" \
 	    "$bin/client" -w 5 -t 0.5 127.0.0.2 $slow &&
 	[ $ms -lt 2500 ]
 '
-stop $fake2 >/dev/null
+teardown 'stop $fake2'
 
 # --- -4 -6 and -s through a name with both families
 
-start server "$bin/server" -b 127.0.0.1 0
+setup 'a server: server -b 127.0.0.1 0' '
+	start server "$bin/server" -b 127.0.0.1 0
+'
 t ROOT 'a name with ::1 and 127.0.0.1, server on 127.0.0.1: -4 finds it, -6 not' '
 	hosts "::1 echo-both\n127.0.0.1 echo-both\n" &&
 	"$tmp/in-hosts" "$bin/client" -4 echo-both $port >/dev/null &&
@@ -257,16 +280,18 @@ t ROOT '-s 127.0.0.1 to a name with ::1 first: only its IPv4 address is tried' '
 	hosts "::1 echo-both\n127.0.0.1 echo-both\n" &&
 	"$tmp/in-hosts" "$bin/client" -s 127.0.0.1 echo-both $port >/dev/null
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -b ::1 0
+setup 'a server: server -b ::1 0' '
+	start server "$bin/server" -b ::1 0
+'
 t ROOT 'the same name, server on ::1: -6 finds it, -4 not' '
 	hosts "::1 echo-both\n127.0.0.1 echo-both\n" &&
 	"$tmp/in-hosts" "$bin/client" -6 echo-both $port >/dev/null &&
 	exits_with 1 "^client: no server is listening on echo-both port $port" \
 	    "$tmp/in-hosts" "$bin/client" -4 echo-both $port
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
 # --- -w
 
@@ -301,7 +326,9 @@ t '-w 0.5 and a name that never resolves: exit 1, saying it waited' '
 	[ $ms -lt 4000 ]
 '
 
-start server "$bin/server" -b 127.0.0.1 0
+setup 'a server: server -b 127.0.0.1 0' '
+	start server "$bin/server" -b 127.0.0.1 0
+'
 t ROOT '-w: a name that resolves only 300 ms later is found' '
 	hosts "" &&
 	{ sleep 0.3; echo "127.0.0.1 echo-late" >>"$tmp/hosts10"; } &
@@ -309,4 +336,6 @@ t ROOT '-w: a name that resolves only 300 ms later is found' '
 	"$tmp/in-hosts" "$bin/client" -w 5 echo-late $port >out; st=$?
 	wait $w; [ $st -eq 0 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
+
+test_done

@@ -1,4 +1,6 @@
+#!/bin/sh
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 # The server keeps its promises whatever surrounds it: a log that is
 # full, at its size limit or cut short; signals and stops in the middle
 # of a wait; sockets handed over non-blocking or the sd_listen_fds way;
@@ -38,7 +40,9 @@ first_reply() {
 	return 1
 }
 
-start server "$bin/server" -t 0.5 -b 127.0.0.1 0
+setup 'a server: server -t 0.5 -b 127.0.0.1 0' '
+	start server "$bin/server" -t 0.5 -b 127.0.0.1 0
+'
 
 t '-t 0.5: a silent client is dropped after about half a second' '
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >held.out &&
@@ -46,9 +50,11 @@ t '-t 0.5: a silent client is dropped after about half a second' '
 	[ "$ms" -ge 400 ] && [ "$ms" -lt 1500 ] &&
 	wait_line server.out "^127\.0\.0\.1 port [0-9]*: timed out\$"
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -t 2 -b 127.0.0.1 0
+setup 'a server: server -t 2 -b 127.0.0.1 0' '
+	start server "$bin/server" -t 2 -b 127.0.0.1 0
+'
 t 'SIGTERM after SIGTERM while a silent client is held: exit when its -t ends' '
 	"$bin/tests/load" -m silent -n 1 -T 8 127.0.0.1 $port >held.out &
 	l=$!
@@ -67,7 +73,9 @@ t 'SIGTERM after SIGTERM while a silent client is held: exit when its -t ends' '
 	[ $st -eq 0 ] && [ $ms -lt 2800 ] && grep -q "timed out" server.out
 '
 
-start server "$bin/server" -t 2 -b 127.0.0.1 0
+setup 'a server: server -t 2 -b 127.0.0.1 0' '
+	start server "$bin/server" -t 2 -b 127.0.0.1 0
+'
 t 'stopped and continued while a silent client is held: dropped at its -t' '
 	"$bin/tests/load" -m silent -n 1 -T 10 127.0.0.1 $port >held.out &
 	l=$!
@@ -79,6 +87,7 @@ t 'stopped and continued while a silent client is held: dropped at its -t' '
 	# once, not 2 s later.
 	[ $st -eq 0 ] && [ "$ms" -lt 3800 ] && stop $pid
 '
+teardown 'kill -CONT $pid; stop $pid'
 
 t 'a log pipe already full when the server starts: clients answered all the same' '
 	free_port && rm -f full.fifo && mkfifo full.fifo &&
@@ -140,7 +149,7 @@ t systemd-socket-activate '-i with Accept=yes and the connection on fd 3 (LISTEN
 	"$bin/client" 127.0.0.1 $port >out &&
 	wait_line sa3.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
 '
-[ -n "$pid" ] && stop $pid >/dev/null
+teardown '[ -z "$pid" ] || stop $pid'
 
 t systemd-socket-activate '-i with Accept=no: exit 1, saying to run it without -i' '
 	free_port &&
@@ -151,7 +160,7 @@ t systemd-socket-activate '-i with Accept=no: exit 1, saying to run it without -
 	! "$bin/client" -t 2 127.0.0.1 $port 2>/dev/null &&
 	wait_line sa4.err "^server: -i: systemd passed a listening socket (Accept=no): run server without -i for it, or set Accept=yes\$"
 '
-[ -n "$s" ] && stop $s >/dev/null
+teardown '[ -z "$s" ] || stop $s'
 
 t ROOT 'no /dev at all, fds 0-2 open: the server starts and serves' '
 	free_port &&
@@ -196,12 +205,14 @@ sys.exit(0 if p.returncode == 0 and c.recv(10) == b\"s\" else 1)
 	cat ours && [ -s ours ] && [ "$(wc -l <ours)" -le 9 ]
 '
 
-start server "$bin/server" -q -b ::1 0
+setup 'a server: server -q -b ::1 0' '
+	start server "$bin/server" -q -b ::1 0
+'
 t 'every address, with the port taken on ::1: exit 1, not IPv4 alone' '
-	exits_with 1 "bind to port $port: Address already in use" \
+	exits_with 1 "bind to port $port: $(reason EADDRINUSE)" \
 	    "$bin/server" $port
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
 t 'getopt errors name the program as run, as every message does' '
 	exits_with 2 "^server: unknown option .-z.\$" "$bin/server" -z &&
@@ -235,3 +246,5 @@ os.execv(sys.argv[2], [sys.argv[2]])
 	done
 	[ $bad -eq 0 ]
 '
+
+test_done

@@ -1,7 +1,11 @@
+#!/bin/sh
 # Clients that misbehave: silent, gone early, reset.  The server lives on.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
-start server "$bin/server" -t 1 0
+setup 'a server with -t 1' '
+	start server "$bin/server" -t 1 0
+'
 
 t 'a silent client is dropped by the server after the timeout' '
 	"$bin/tests/load" -m silent -n 1 -T 4 127.0.0.1 $port &&
@@ -71,3 +75,5 @@ t 'the server logs a client that closed without sending' '
 t 'after all that, SIGTERM still stops the server with status 0' '
 	stop $pid
 '
+
+test_done

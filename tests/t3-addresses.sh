@@ -1,7 +1,11 @@
+#!/bin/sh
 # Where the server listens: every address by default, one with -b.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
-start server "$bin/server" 0
+setup 'a server on every address' '
+	start server "$bin/server" 0
+'
 
 t 'by default it answers on IPv4 loopback' '
 	"$bin/client" 127.0.0.1 $port
@@ -17,9 +21,11 @@ t 'an IPv4 client is logged with its IPv4 address, not ::ffff:' '
 	wait_line server.out "^::1 port [0-9]*: " &&
 	! grep -q "ffff" server.out
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -b 127.0.0.1 0
+setup 'a server on 127.0.0.1' '
+	start server "$bin/server" -b 127.0.0.1 0
+'
 
 t '-b 127.0.0.1 says so in its listening line' '
 	grep -q "^server: listening on 127\.0\.0\.1 port $port\$" server.out
@@ -40,9 +46,11 @@ t 'the client finds a 127.0.0.1-only server through localhost' '
 t TWO_ADDRESSES 'a name with ::1 and 127.0.0.1: the client tries both, 127.0.0.1 answers' '
 	two_addresses "$bin/client" echo-test $port
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -b ::1 0
+setup 'a server on ::1' '
+	start server "$bin/server" -b ::1 0
+'
 
 t '-b ::1 answers on ::1 and not on 127.0.0.1' '
 	grep -q "^server: listening on ::1 port $port\$" server.out &&
@@ -57,12 +65,16 @@ t TWO_ADDRESSES 'the client finds a ::1-only server through localhost (::1 and 1
 t TWO_ADDRESSES 'a name with ::1 and 127.0.0.1: the client tries both, ::1 answers' '
 	two_addresses "$bin/client" echo-test $port
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -b localhost 0
+setup 'a server on localhost' '
+	start server "$bin/server" -b localhost 0
+'
 
 t '-b localhost listens on a loopback address and answers localhost' '
 	grep -q "^server: listening on \(::1\|127\.0\.0\.1\) port $port\$" \
 	    server.out && "$bin/client" localhost $port
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
+
+test_done

@@ -1,5 +1,7 @@
+#!/bin/sh
 # Bad arguments: a usage line on stderr and exit 2, for both programs.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 # Each line below is one call's arguments, quoted as in a shell.
 
 while read -r line; do
@@ -83,3 +85,5 @@ t '-i with -b or a port names the conflict' '
 	exits_with 2 "^server: -i serves the connection it is given: no -b, no port" \
 	    "$bin/server" -i 80
 '
+
+test_done

@@ -1,9 +1,12 @@
+#!/bin/sh
 # Under load: many clients, hostile ones among them, nothing lost.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
-start server "$bin/server" -q -t 1 0
-
-when PROC 'before=$(fds $pid)'
+setup 'a server with -q -t 1, and how many descriptors it has open' '
+	start server "$bin/server" -q -t 1 0 &&
+	{ ! prereq_PROC || before=$(fds $pid); }
+'
 
 t '10,000 connections at concurrency 32: all right' '
 	"$bin/tests/load" -c 32 -n 10000 -T 60 127.0.0.1 $port >load.out &&
@@ -54,9 +57,11 @@ t 'in the loop a silent client holds the next one about -t, no longer' '
 	[ $good -eq 0 ] && [ "$(field max_us good.out)" -gt 500000 ] &&
 	[ "$(field max_us good.out)" -lt 1500000 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
-start server "$bin/server" -q 0
+setup 'a server with -q' '
+	start server "$bin/server" -q 0
+'
 
 t 'SIGTERM in the middle of a load: exit 0 within a second, no wrong reply' '
 	"$bin/tests/load" -c 16 -n 100000000 -T 3 127.0.0.1 $port >load.out &
@@ -70,3 +75,5 @@ t 'SIGTERM in the middle of a load: exit 0 within a second, no wrong reply' '
 	[ $st -eq 0 ] && [ "$(field wrong load.out)" -eq 0 ] &&
 	[ "$(field ok load.out)" -gt 0 ]
 '
+
+test_done

@@ -1,9 +1,11 @@
+#!/bin/sh
 # Under supervisors: -i (inetd mode) with tests/load playing inetd, then
 # under systemd-socket-activate, tcpserver and socat; systemd socket
 # activation (Accept=no), by hand and by load; the README's one-liners,
 # on IPv4 and IPv6 at once.  Each test names the supervisor it needs, and
 # is skipped when it is not installed.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
 t '-i on a terminal or file (fd 0 not a socket): exit 1, saying so' '
 	exits_with 1 "^server: -i: standard input is not a connected socket" \
@@ -11,18 +13,24 @@ t '-i on a terminal or file (fd 0 not a socket): exit 1, saying so' '
 '
 
 # load -m inetd plays inetd for one connection: fds 0 and 1 are it.
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+setup 'load playing inetd for one connection: server -i' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+'
 t '-i with the connection on fds 0 and 1: one byte back, a log line, exit 0' '
 	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
 	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: \\\\x00 -> \\\\x01\$"
 '
 
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+setup 'load playing inetd for one connection: server -i' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+'
 t '-i: a client that sends 2,000 bytes gets its reply, and exit 0' '
 	"$bin/tests/load" -m big -s 2000 -n 1 -T 10 127.0.0.1 $port && exit_of $pid
 '
 
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+setup 'load playing inetd for one connection: server -i' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i
+'
 t '-i: a client that closes without sending: logged, exit 1' '
 	"$bin/tests/load" -m close -n 1 -T 10 127.0.0.1 $port
 	exit_of $pid; st=$?
@@ -30,7 +38,9 @@ t '-i: a client that closes without sending: logged, exit 1' '
 	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: closed without sending\$"
 '
 
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -t 1
+setup 'load playing inetd: server -i -t 1' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -t 1
+'
 t '-i -t 1: a silent client is dropped, logged as timed out, exit 1' '
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port >silent.out
 	st=$?
@@ -40,23 +50,29 @@ t '-i -t 1: a silent client is dropped, logged as timed out, exit 1' '
 	wait_line inetd.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
 '
 
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -q
+setup 'load playing inetd: server -i -q' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server" -i -q
+'
 t '-i -q: the reply, and no log line' '
 	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid &&
 	! grep "port [0-9]*:" inetd.err
 '
 
 # inetd and xinetd give the connection on fd 2 as well.
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" -c \
-    'exec "$0" -i 2>&1' "$bin/server"
+setup 'load playing inetd, the connection on fd 2 too: server -i' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" \
+	    -c "exec \"\$0\" -i 2>&1" "$bin/server"
+'
 t '-i with fd 2 the connection too (inetd): the client gets one byte only' '
 	"$bin/tests/load" -m line -n 1 -T 10 127.0.0.1 $port && exit_of $pid
 '
 
 # -i forgotten: the server must not take the connection for a terminal,
 # print its listening line into it and listen on 29008.
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" -c \
-    'exec "$0" 2>&1' "$bin/server"
+setup 'load playing inetd, the connection on fd 2 too: server without -i' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$(command -v sh)" \
+	    -c "exec \"\$0\" 2>&1" "$bin/server"
+'
 t 'a connection on fds 0 to 2 without -i: exit 2, not a byte into it' '
 	# A silent client: EOF (or a reset) with no byte before it passes.
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port; st=$?
@@ -64,7 +80,9 @@ t 'a connection on fds 0 to 2 without -i: exit 2, not a byte into it' '
 	echo "exit $code"; [ $st -eq 0 ] && [ $code -eq 2 ]
 '
 
-start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server"
+setup 'load playing inetd: server without -i' '
+	start inetd "$bin/tests/load" -m inetd 127.0.0.1 0 "$bin/server"
+'
 t 'a connection on fds 0 and 1 without -i: exit 2, saying to add -i' '
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port; st=$?
 	exit_of $pid; code=$?
@@ -91,8 +109,10 @@ nc_reply() {
 }
 
 SA=systemd-socket-activate
-when $SA 'free_port && supervise sa $SA -l 127.0.0.1:$port \
-    --inetd -a "$bin/server" -i -t 1'
+setup $SA 'server -i -t 1 under systemd-socket-activate --inetd' '
+	free_port && supervise sa $SA -l 127.0.0.1:$port \
+	    --inetd -a "$bin/server" -i -t 1
+'
 
 t $SA '-i under systemd-socket-activate --inetd: reply, one log line on stderr' '
 	"$bin/client" 127.0.0.1 $port >out &&
@@ -125,30 +145,36 @@ t $SA '-i -t 1: a silent client is dropped after a second, and logged' '
 	"$bin/tests/load" -m silent -n 1 -T 3 127.0.0.1 $port &&
 	wait_line sa.err "^127\.0\.0\.1 port [0-9]*: timed out\$"
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
-when $SA 'free_port && supervise saq $SA -l 127.0.0.1:$port \
-    --inetd -a "$bin/server" -i -q'
+setup $SA 'server -i -q under systemd-socket-activate --inetd' '
+	free_port && supervise saq $SA -l 127.0.0.1:$port \
+	    --inetd -a "$bin/server" -i -q
+'
 
 t $SA '-i -q under systemd-socket-activate: the reply, and no log line' '
 	nc_reply && wait_line saq.err "died with code 0" &&
 	! grep "port [0-9]*:" saq.err
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
 # inetd and xinetd give the connection on fd 2 as well.
-when $SA 'free_port && supervise sa2 $SA -l 127.0.0.1:$port \
-    --inetd -a sh -c "exec \"\$0\" -i 2>&1" "$bin/server"'
+setup $SA 'server -i under systemd-socket-activate, fd 2 the connection too' '
+	free_port && supervise sa2 $SA -l 127.0.0.1:$port \
+	    --inetd -a sh -c "exec \"\$0\" -i 2>&1" "$bin/server"
+'
 
 t $SA 'under systemd-socket-activate, fd 2 the connection too: one byte only' '
 	nc_reply 2
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
 # -i forgotten: the server must not take the connection for a
 # terminal, print its listening line into it and listen on 29008.
-when $SA 'free_port && start_bg noi $SA -l 127.0.0.1:$port --inetd \
-    -a "$bin/server"'
+setup $SA 'server without -i under systemd-socket-activate --inetd' '
+	free_port && start_bg noi $SA -l 127.0.0.1:$port --inetd \
+	    -a "$bin/server"
+'
 
 t $SA 'under a supervisor without -i: exit 2, saying to add -i, no reply' '
 	wait_line noi.err "^Listening on" &&
@@ -156,10 +182,12 @@ t $SA 'under a supervisor without -i: exit 2, saying to add -i, no reply' '
 	wait_line noi.err "^server: standard input is a TCP connection: run server -i" &&
 	wait_line noi.err "died with code 2"
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
-when $SA 'free_port && start_bg noi2 $SA -l 127.0.0.1:$port --inetd \
-    -a sh -c "exec \"\$0\" 2>&1" "$bin/server"'
+setup $SA 'the same, fd 2 the connection too' '
+	free_port && start_bg noi2 $SA -l 127.0.0.1:$port --inetd \
+	    -a sh -c "exec \"\$0\" 2>&1" "$bin/server"
+'
 
 t $SA 'the same with fd 2 the connection too: not a byte into it' '
 	# A silent client: EOF (or a reset) with no byte before it passes.
@@ -167,12 +195,13 @@ t $SA 'the same with fd 2 the connection too: not a byte into it' '
 	"$bin/tests/load" -m silent -n 1 -T 5 127.0.0.1 $port &&
 	wait_line noi2.err "died with code 2"
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
 # Accept=no: systemd-socket-activate execs the server at the first
 # connection, which the server then accepts on fd 3.
-when $SA 'free_port && supervise sa3 $SA -l 127.0.0.1:$port \
-    "$bin/server" -t 2'
+setup $SA 'server -t 2 under systemd-socket-activate (Accept=no)' '
+	free_port && supervise sa3 $SA -l 127.0.0.1:$port "$bin/server" -t 2
+'
 
 t $SA 'Accept=no: served on fd 3; the listening line names that port' '
 	grep -q "^server: listening on 127\.0\.0\.1 port $port\$" sa3.out &&
@@ -180,7 +209,9 @@ t $SA 'Accept=no: served on fd 3; the listening line names that port' '
 	nc_reply && stop $pid
 '
 
-when $SA 'free_port && start_bg sa4 $SA -l 127.0.0.1:$port -a "$bin/server"'
+setup $SA 'server without -i under systemd-socket-activate -a (Accept=yes)' '
+	free_port && start_bg sa4 $SA -l 127.0.0.1:$port -a "$bin/server"
+'
 
 t $SA 'Accept=yes without -i: exit 1, the message names the fix' '
 	wait_line sa4.err "^Listening on" &&
@@ -188,7 +219,7 @@ t $SA 'Accept=yes without -i: exit 1, the message names the fix' '
 	wait_line sa4.err "^server: fd 3 from systemd is a connection (Accept=yes): run server -i for it, or set Accept=no" &&
 	wait_line sa4.err "died with code 1"
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
 # The protocol by hand: LISTEN_PID is the pid the server will have, as
 # sh execs it; fd 3 is whatever the test gives.
@@ -218,7 +249,9 @@ t 'an inherited socket with a port or -b: usage error' '
 
 # A listening socket passed non-blocking (systemd's NonBlocking=yes):
 # load -m activate plays systemd.
-start nb "$bin/tests/load" -m activate 127.0.0.1 0 "$bin/server" -q
+setup 'load playing systemd, the socket non-blocking: server -q' '
+	start nb "$bin/tests/load" -m activate 127.0.0.1 0 "$bin/server" -q
+'
 
 t PROC 'a listening socket passed non-blocking: served, and accept blocks' '
 	# Left non-blocking, accept would fail with EAGAIN in a busy loop.
@@ -237,8 +270,10 @@ t 'LISTEN_PID of another process: not ours, the server opens its own' '
 	"$bin/client" 127.0.0.1 $port && stop $pid
 '
 
-when tcpserver 'free_port && supervise tcpserver tcpserver -RHl0 127.0.0.1 $port \
-    "$bin/server" -i'
+setup tcpserver 'server -i under tcpserver on 127.0.0.1' '
+	free_port && supervise tcpserver tcpserver -RHl0 127.0.0.1 $port \
+	    "$bin/server" -i
+'
 
 t tcpserver '-i under tcpserver (fd 0 to read, fd 1 to write): reply and log' '
 	nc_reply &&
@@ -248,16 +283,21 @@ t tcpserver '-i under tcpserver (fd 0 to read, fd 1 to write): reply and log' '
 t tcpserver '-i under tcpserver: five idle clients do not delay a good one' '
 	idle_do_not_delay
 '
-when tcpserver 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
-when socat 'free_port && supervise socat socat \
-    TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork EXEC:"$bin/server -i",nofork'
+# socat's EXEC splits its command at spaces, quotes or not: the server is
+# ./server, in the test's directory (as in the README), whatever the
+# checkout's path.
+setup socat 'server -i under socat on 127.0.0.1' '
+	ln -sf "$bin/server" server && free_port && supervise socat socat \
+	    TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork EXEC:"./server -i",nofork
+'
 
 t socat '-i under socat (fork, EXEC nofork): reply and log' '
 	nc_reply &&
 	wait_line socat.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
 '
-when socat 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
 # The README's one-liners serve IPv4 and IPv6 clients on one port, each
 # logged with its own address (an IPv4 client not as ::ffff:127.0.0.1).
@@ -269,34 +309,50 @@ both_answer() {
 }
 
 # ucspi-tcp-ipv6's tcpserver binds 0 as [::] with IPv6-only off (:: it
-# cannot parse: "unable to figure out IP address for ::").
-when tcpserver 'free_port && supervise ts6 tcpserver -RHl0 -b 64 -c 40 \
-    0 $port "$bin/server" -i'
+# cannot parse: "unable to figure out IP address for ::"); ucspi-tcp's,
+# IPv4 only, binds 0 as 0.0.0.0.
+setup tcpserver 'the one-liner: tcpserver -RHl0 -b 64 -c 40 0 PORT ./server -i' '
+	ln -sf "$bin/server" server && free_port &&
+	supervise ts6 tcpserver -RHl0 -b 64 -c 40 0 $port ./server -i
+'
 
-t tcpserver 'one-liner tcpserver ... 0 PORT server -i: 127.0.0.1 and ::1 answer' '
+t tcpserver 'one-liner tcpserver ... 0 PORT server -i: 127.0.0.1 answers' '
+	"$bin/client" 127.0.0.1 $port &&
+	wait_line ts6.err "^127\.0\.0\.1 port [0-9]*: .r. -> .s.\$"
+'
+
+t tcpserver,TCPSERVER_IPV6 'one-liner tcpserver ... 0 PORT server -i: ::1 answers too' '
 	both_answer ts6.err
 '
-when tcpserver 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
-when socat 'free_port && supervise socat6 socat \
-    TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork,backlog=64,max-children=64 \
-    EXEC:"$bin/server -i",nofork'
+setup socat 'the one-liner: socat TCP6-LISTEN:PORT,ipv6only=0,... EXEC:./server -i' '
+	ln -sf "$bin/server" server && free_port && supervise socat6 socat \
+	    TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork,backlog=64,max-children=64 \
+	    EXEC:"./server -i",nofork
+'
 
 t socat 'one-liner socat TCP6-LISTEN:PORT,ipv6only=0: 127.0.0.1 and ::1 answer' '
 	both_answer socat6.err
 '
-when socat 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
-when $SA 'free_port && supervise sa6 $SA --inetd -a -l $port "$bin/server" -i'
+setup $SA 'the one-liner: systemd-socket-activate --inetd -a -l PORT server -i' '
+	free_port && supervise sa6 $SA --inetd -a -l $port "$bin/server" -i
+'
 
 t $SA 'systemd-socket-activate --inetd -a -l PORT server -i: both answer' '
 	both_answer sa6.err
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
 
-when $SA 'free_port && supervise sa7 $SA -l $port "$bin/server"'
+setup $SA 'the one-liner: systemd-socket-activate -l PORT server' '
+	free_port && supervise sa7 $SA -l $port "$bin/server"
+'
 
 t $SA 'systemd-socket-activate -l PORT server (Accept=no): both answer' '
 	both_answer sa7.out
 '
-when $SA 'stop $pid >/dev/null'
+teardown 'stop $pid'
+
+test_done

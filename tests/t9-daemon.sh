@@ -1,16 +1,18 @@
+#!/bin/sh
 # What happens around a daemon: closed or stalled stdio, clients that
 # raise SIGPIPE or trickle, a host that keeps IPv6 sockets IPv6-only,
 # a client stopped and continued.
 # SPDX-License-Identifier: Unlicense
+. "$(dirname "$0")/lib.sh"
 
-free_port
-"$bin/server" -t 1 -b 127.0.0.1 $port <&- >&- 2>&- &
-pid=$!
-pids="$pids $pid"
+setup 'a server started with fds 0, 1 and 2 closed' '
+	free_port &&
+	{ "$bin/server" -t 1 -b 127.0.0.1 $port <&- >&- 2>&- & } &&
+	pid=$! && pids="$pids $pid" && answers $port
+'
 
 t 'started with fds 0, 1 and 2 closed: each client gets its one byte only' '
 	# Were the connection fd 1 or 2, the log line would go into it too.
-	answers $port &&
 	"$bin/tests/load" -m line -n 5 -T 10 127.0.0.1 $port
 '
 
@@ -22,7 +24,7 @@ t PROC 'started with fds 0, 1 and 2 closed: they are /dev/null, not sockets' '
 	done
 	[ $bad -eq 0 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
 # stalled_log CMD [ARGS]: run the server CMD with its log into a pipe
 # whose reader takes the listening line, then reads nothing until the
@@ -46,10 +48,12 @@ stalled_log() {
 	pids="$pids $reader"
 }
 
-stalled_log "$bin/server" -t 1 0
+setup 'a server with -t 1, its log into a pipe whose reader stalls' '
+	stalled_log "$bin/server" -t 1 0 &&
+	wait_line first "listening on" && port=$(port_of first)
+'
 
 t 'a log reader that stalls: 5,000 clients answered all the same' '
-	wait_line first "listening on" && port=$(port_of first) &&
 	"$bin/tests/load" -c 4 -n 5000 -T 30 127.0.0.1 $port >load.out
 	st=$?
 	cat load.out; [ $st -eq 0 ]
@@ -64,26 +68,33 @@ t 'when the log is read again, it says how many lines were dropped' '
 
 # The same, but nothing is logged after the pipe is read again: the
 # count comes at exit.
-stalled_log "$bin/server" -t 1 0
+setup 'the same server and stalled reader again' '
+	stalled_log "$bin/server" -t 1 0 &&
+	wait_line first "listening on" && port=$(port_of first)
+'
 
 t 'lines dropped and no client after: the count is written at exit' '
-	wait_line first "listening on" && port=$(port_of first) &&
 	"$bin/tests/load" -c 4 -n 3000 -T 30 127.0.0.1 $port >load.out &&
 	touch go && sleep 0.5 && stop $pid && wait $reader &&
 	tail -n 1 rest | grep "^server: [0-9]* log lines dropped (they could not be written)\$"
 '
 
-start emfile sh -c 'ulimit -n 4 && exec "$0" -q -b 127.0.0.1 0' "$bin/server"
+setup 'a server with a limit of 4 descriptors' '
+	start emfile sh -c "ulimit -n 4 && exec \"\$0\" -q -b 127.0.0.1 0" \
+	    "$bin/server"
+'
 
 t 'out of descriptors: the server says so once a second and lives on' '
 	# fds 0-3 are taken (3: the listener): each accept fails with EMFILE.
 	"$bin/client" -t 2 127.0.0.1 $port; sleep 1
-	errs=$(grep -c "^server: accept: Too many open files\$" emfile.err)
+	errs=$(grep -c "^server: accept: $(reason EMFILE)\$" emfile.err)
 	echo "$errs accept errors in about 2 s"
 	[ "$errs" -ge 1 ] && [ "$errs" -le 4 ] && stop $pid
 '
 
-start server "$bin/server" -t 1 0
+setup 'a server with -t 1' '
+	start server "$bin/server" -t 1 0
+'
 
 t 'SIGPIPE: a client gone (half-closed, then reset) before its reply' '
 	# The server is busy with a silent client, so each of these arrives,
@@ -103,7 +114,7 @@ t 'a client that trickles after a full buffer is let go after about -t' '
 	held=$(field max_us held.out)
 	[ $st -eq 0 ] && [ "$held" -gt 800000 ] && [ "$held" -lt 1600000 ]
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
 
 t ip,NETNS 'where IPv6 sockets default to IPv6-only, both 127.0.0.1 and ::1 answer' '
 	ns_v6only sh -c "
@@ -123,14 +134,18 @@ t ip,NETNS 'where IPv6 sockets default to IPv6-only, both 127.0.0.1 and ::1 answ
 
 # load -m listen plays a server that never answers and keeps what it
 # receives, after its listening line.
-start got "$bin/tests/load" -m listen -T 10 127.0.0.1 0
+setup 'load playing a server that never answers' '
+	start got "$bin/tests/load" -m listen -T 10 127.0.0.1 0
+'
 t 'the client started with stderr closed: its message stays out of the socket' '
 	! "$bin/client" -t 1 127.0.0.1 $port 2>&- && wait $pid &&
 	tail -n +2 got.out >sent && od -c sent && printf r >want &&
 	diff -u want sent
 '
 
-start fake "$bin/tests/fake" -m silent
+setup 'a fake server that never replies' '
+	start fake "$bin/tests/fake" -m silent
+'
 t 'the client stopped and continued (^Z, fg) still gives up after -t' '
 	s0=$(date +%s%N)
 	"$bin/client" -t 2 127.0.0.1 $port 2>err &
@@ -141,4 +156,6 @@ t 'the client stopped and continued (^Z, fg) still gives up after -t' '
 	echo "exit $st after $ms ms"; cat err
 	[ $st -eq 1 ] && [ $ms -lt 2800 ] && grep -q "within 2 s" err
 '
-stop $pid >/dev/null
+teardown 'stop $pid'
+
+test_done
