@@ -421,3 +421,25 @@ fds() {
 field() {
 	sed -n "s/.* $1 \([0-9][0-9]*\).*/\1/p" "$2"
 }
+
+# stalled_log CMD [ARGS]: run the server CMD with its log into a pipe
+# whose reader takes the listening line, then reads nothing until the
+# file "go" appears (at most 60 s), then the rest into "rest".
+stalled_log() {
+	rm -f "$tmp/log.fifo" "$tmp/go" "$tmp/first" "$tmp/rest"
+	mkfifo "$tmp/log.fifo" || return 1
+	"$@" >"$tmp/log.fifo" &
+	pid=$!
+	pids="$pids $pid"
+	{
+		read -r line && echo "$line" >"$tmp/first"
+		i=0
+		while [ ! -e "$tmp/go" ] && [ $i -lt 600 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		cat >"$tmp/rest"
+	} <"$tmp/log.fifo" &
+	reader=$!
+	pids="$pids $reader"
+}

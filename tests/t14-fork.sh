@@ -221,25 +221,9 @@ t 'one whole line per connection in the log, none merged or cut' '
 	[ "$(grep -cE "$line_re" server.out)" -eq 10000 ]
 '
 
-# The log into a pipe whose reader takes the listening line, then reads
-# nothing until the file "go" appears (at most 60 s), then the rest.
+# The log into a pipe that stalls (stalled_log, in lib.sh).
 setup 'a server logging into a pipe that stalls' '
-	rm -f "$tmp/log.fifo" "$tmp/go"
-	mkfifo "$tmp/log.fifo"
-	"$bin/server" -c 8 -t 2 0 >"$tmp/log.fifo" &
-	pid=$!
-	pids="$pids $pid"
-	{
-		read -r line && echo "$line" >"$tmp/first"
-		i=0
-		while [ ! -e "$tmp/go" ] && [ $i -lt 600 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		cat >"$tmp/rest"
-	} <"$tmp/log.fifo" &
-	reader=$!
-	pids="$pids $reader"
+	stalled_log "$bin/server" -c 8 -t 2 0
 '
 
 t 'a stalled log: each line either written or counted as dropped, once' '
