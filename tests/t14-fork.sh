@@ -221,6 +221,17 @@ t 'one whole line per connection in the log, none merged or cut' '
 	[ "$(grep -cE "$line_re" server.out)" -eq 10000 ]
 '
 
+# written_and_dropped N: the lines in "rest" and the counts of dropped
+# lines add up to N connections, and some were dropped.
+written_and_dropped() {
+	lines=$(grep -c "^127\.0\.0\.1 port " "$tmp/rest")
+	dropped=$(sed -n "s/^server: \([0-9]*\) log lines dropped (they could not be written)\$/\1/p" \
+	    "$tmp/rest" | awk "{ n += \$1 } END { print n + 0 }")
+	echo "$lines lines written, $dropped dropped"
+	sed -n "/^127\.0\.0\.1 port /!p" "$tmp/rest"
+	[ "$dropped" -gt 0 ] && [ $((lines + dropped)) -eq "$1" ]
+}
+
 # The log into a pipe that stalls (stalled_log, in lib.sh).
 setup 'a server logging into a pipe that stalls' '
 	stalled_log "$bin/server" -c 8 -t 2 0
@@ -232,13 +243,21 @@ t 'a stalled log: each line either written or counted as dropped, once' '
 	# Read again: a new line, then the count, before the server exits.
 	touch go && sleep 0.5 && "$bin/client" 127.0.0.1 $port &&
 	wait_line rest "^server: [0-9]* log lines dropped" &&
-	stop $pid && wait $reader &&
-	lines=$(grep -c "^127\.0\.0\.1 port " rest) &&
-	dropped=$(sed -n "s/^server: \([0-9]*\) log lines dropped (they could not be written)\$/\1/p" rest |
-	    awk "{ n += \$1 } END { print n + 0 }") &&
-	echo "$lines lines written, $dropped dropped" &&
-	sed -n "/^127\.0\.0\.1 port /!p" rest &&
-	[ "$dropped" -gt 0 ] && [ $((lines + dropped)) -eq 3001 ]
+	stop $pid && wait $reader && written_and_dropped 3001
+'
+
+# The same, and no client after the pipe is read again: the count comes
+# at exit.
+setup 'again a server logging into a pipe that stalls' '
+	stalled_log "$bin/server" -c 8 -t 2 0
+'
+
+t 'a stalled log and no client after: the count is written at exit' '
+	wait_line first "listening on" && port=$(port_of first) &&
+	"$bin/tests/load" -c 8 -n 3000 -T 60 127.0.0.1 $port >load.out &&
+	sleep 0.3 && touch go && sleep 0.5 && stop $pid && wait $reader &&
+	tail -n 1 rest | grep "^server: [0-9]* log lines dropped" &&
+	written_and_dropped 3000
 '
 
 # fork fails when a user has as many processes as its RLIMIT_NPROC:

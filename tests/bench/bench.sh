@@ -12,6 +12,10 @@
 # static, is timed last (with hyperfine when it is installed).  A row
 # whose tool is missing is skipped, with a line saying so.
 #
+# One more, a process per client without a supervisor: ./server -q -c 64
+# forks after accept and execs nothing (see forking below); a line after
+# the table gives its ratio to -i under tcpserver -c 64.
+#
 # Environment: ROUNDS (default 7), N connections per run (default 5000),
 # N_PROC connections per run for the process-per-connection row (default
 # N/10), CONCURRENCY (default "1 16 64"), CLIENT_RUNS (default 300).
@@ -82,6 +86,27 @@ if [ -n "$static" ] && have tcpserver; then
 	fi
 fi
 
+# forking: ./server -q -c 64, a process per client (fork, no exec), for
+# its row beside the loop (server-q) and -i under tcpserver; and, after
+# the table, fork_ratio: its conn/s over tcpserver's, per concurrency.
+forking() {
+	start forking "$top/server" -q -c 64 0 || exit 1
+	servers="$servers server-c64:$port"
+}
+fork_ratio() {
+	case $servers in
+	*tcpserver:*) ;;
+	*) return 0 ;;
+	esac
+	for c in $concurrency; do
+		echo "bench: ./server -q -c 64 against -i under tcpserver at" \
+		    "concurrency $c: $(echo "$(median 3 server-c64 "$c")" \
+		    "$(median 3 tcpserver "$c")" |
+		    awk '{ printf "%.2fx", $1 / $2 }')"
+	done
+}
+forking
+
 echo "bench: $rounds rounds of $conns connections per server and concurrency;" \
     "$(nproc 2>/dev/null || echo '?') cores, $(uname -sr)"
 case $servers in
@@ -146,12 +171,16 @@ for c in $concurrency; do
 		sa-q) label='socket-activated -q' ;;
 		tcpserver) label='-i under tcpserver' ;;
 		tcpserver-static) label='-i static, tcpserver' ;;
+		server-c64) label='./server -q -c 64' ;;
 		esac
 		printf '| %-20s | %11s | %8.0f | %6.2f | %7.0f | %7.0f |\n' \
 		    "$label" "$c" "$rate" "$(echo "$rate $base" | awk '{ print $1 / $2 }')" \
 		    "$(median 4 $s "$c")" "$(median 5 $s "$c")"
 	done
 done
+
+echo
+fork_ratio
 
 echo
 for s in quiet:$quiet_pid log:$log_pid socket-activated:${sa_pid:-}; do
