@@ -73,7 +73,8 @@ struct options {
 };
 
 static const char *prog = "server";	/* the name we were run as */
-#define say(...)	log_printf(STDERR_FILENO, prog, __VA_ARGS__)	/* errors */
+/* say: an error line on stderr */
+#define say(...)	log_printf(STDERR_FILENO, prog, __VA_ARGS__)
 static volatile sig_atomic_t stop;	/* SIGINT, SIGTERM or SIGHUP came */
 
 static int	open_listener(const struct options *);
@@ -125,7 +126,7 @@ main(int argc, char *argv[])
 	if (o.children > 1)	/* -c: a process per client: the banner */
 		return serve_forking(lfd, &o);
 
-	/* One client at a time, until SIGINT or SIGTERM sets stop. */
+	/* One client at a time, until SIGINT, SIGTERM or SIGHUP sets stop. */
 	while (!stop) {
 		len = sizeof peer;	/* accept writes the length back */
 		if ((cfd = accept(lfd, (struct sockaddr *)&peer, &len)) == -1) {
