@@ -45,16 +45,22 @@ if mode == "tostop":
         a[3] |= termios.TOSTOP
         termios.tcsetattr(0, termios.TCSANOW, a)
         p = subprocess.Popen(cmd, preexec_fn=os.setpgrp)
-        with open("tostop.pid", "w") as f:
+        with open("tostop.pid.new", "w") as f:
             f.write(str(p.pid))
+        os.rename("tostop.pid.new", "tostop.pid")
         os._exit(p.wait() & 0x7f)
     out = read_until(m, rb"port \d+\r?\n")
     print(out.decode(errors="replace"))
+    # The server's pid, whole (the file appears by rename); never 0,
+    # which would kill our own process group.
+    spid = 0
     for i in range(100):
         if os.path.exists("tostop.pid"):
+            spid = int(open("tostop.pid").read())
             break
         time.sleep(0.05)
-    os.kill(int(open("tostop.pid").read() or 0), signal.SIGKILL)
+    if spid > 0:
+        os.kill(spid, signal.SIGKILL)
     os.waitpid(pid, 0)
     sys.exit(0 if b"listening on" in out else 1)
 m, s = pty.openpty()
