@@ -822,17 +822,21 @@ lookup_free(struct lookup *l)
 static void
 check_output(void)
 {
-	int failed = ferror(stdout), e;
+	int failed = ferror(stdout), e = errno;
 
-	if (fclose(stdout) == EOF && errno != EBADF) {
+	/*
+	 * A write that failed earlier (musl writes a line at once) left its
+	 * errno; nothing since sets it.  Else fclose's flush says why.
+	 */
+	if (fclose(stdout) == EOF && errno != EBADF)
 		e = errno;
+	else if (!failed)
+		return;
+	if (e != 0)
 		fprintf(stderr, "%s: write error: %s\n", prog, strerror(e));
-		_exit(1);
-	}
-	if (failed) {
+	else
 		fprintf(stderr, "%s: write error\n", prog);
-		_exit(1);
-	}
+	_exit(1);
 }
 
 /*

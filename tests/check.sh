@@ -61,17 +61,20 @@ asan() {
 	rm -rf "$build/asan" &&
 	compile clang "$build/asan" -O1 -g -fno-omit-frame-pointer \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all &&
-	mkdir -p "$build/asan/reports" &&
-	ASAN_OPTIONS="log_path=$build/asan/reports/asan:detect_leaks=1" \
-	UBSAN_OPTIONS="log_path=$build/asan/reports/ubsan:print_stacktrace=1" \
+	# The sanitizers split their options at spaces: their reports go to
+	# a folder of /tmp's, whatever the checkout's path.
+	reports=$(mktemp -d /tmp/onebyte-asan.XXXXXX) &&
+	ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1" \
+	UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1" \
 	    BIN=$build/asan sh tests/run.sh >"$build/asan/suite.out" 2>&1
 	st=$?
 	grep -v '^ok' "$build/asan/suite.out"
-	[ $st -eq 0 ] || return 1
-	if [ -n "$(ls "$build/asan/reports")" ]; then
-		cat "$build/asan/reports"/*
-		return 1
+	if [ -n "$(ls "$reports")" ]; then
+		cat "$reports"/*
+		st=1
 	fi
+	rm -rf "$reports"
+	[ $st -eq 0 ]
 }
 
 # The server under valgrind through a short load and SIGTERM; the client
@@ -217,12 +220,13 @@ release() {
 	[ $st -eq 0 ]
 }
 
-# engine: podman (its own storage under build/, the vfs driver, which
-# needs no mount rights), or docker where its daemon answers.
+# engine: podman (its own storage in $store, the vfs driver, which needs
+# no mount rights), or docker where its daemon answers.  The words are
+# split at spaces, so $store is a folder of /tmp's (image makes it).
 engine() {
 	if have podman; then
-		echo podman --storage-driver vfs --root "$build/image/storage" \
-		    --runroot "$build/image/run"
+		echo podman --storage-driver vfs --root "$store/storage" \
+		    --runroot "$store/run"
 	elif have docker && docker info >/dev/null 2>&1; then
 		echo docker
 	fi
@@ -233,6 +237,7 @@ engine() {
 # in an empty root above): it holds the two programs and nothing else,
 # as nobody, port 29008, the client as its HEALTHCHECK.
 image() {
+	store=$(mktemp -d /tmp/onebyte-podman.XXXXXX) || return 1
 	e=$(engine)
 	[ -n "$e" ] || { echo "neither podman nor docker (with its daemon)"; return 1; }
 	[ -x "$build/static/server" ] || make_static || return 1
@@ -241,7 +246,7 @@ image() {
 	st=$?
 	# shellcheck disable=SC2086
 	$e rmi onebyte-check >/dev/null 2>&1
-	rm -rf "$build/image"
+	rm -rf "$build/image" "$store"
 	return $st
 }
 
