@@ -264,13 +264,16 @@ t 'a stalled log and no client after: the count is written at exit' '
 # the server runs as a user of its own (root is not held by the limit),
 # limited to 2 processes, itself and one child: with a silent client in
 # that child, fork fails, and the server serves the next ones itself.
+# The user is this run's own (a uid from the shell's pid): the limit
+# counts every process of the uid, a concurrent run's too.
 # That user may not reach $bin (under make mutants, a private directory):
 # it runs a copy in a directory of its own.
 t ROOT,PROC,prlimit,setpriv 'fork fails: served in the loop, said once each time it starts failing' '
 	free_port &&
 	nd=$(mktemp -d /tmp/onebyte-nproc.XXXXXX) && chmod 755 "$nd" &&
 	cp "$bin/server" "$nd/" &&
-	{ setpriv --reuid=64123 --regid=64123 --clear-groups \
+	uid=$((60000 + $$ % 5000)) &&
+	{ setpriv --reuid=$uid --regid=$uid --clear-groups \
 	    prlimit --nproc=2: "$nd/server" -c 4 -t 1 -b 127.0.0.1 $port \
 	    >nproc.out 2>nproc.err & } &&
 	s=$! && pids="$pids $s" && answers $port && childless $s 2 &&
