@@ -117,9 +117,12 @@ t NETNS,ip,python3 '-s and a resolver that never answers: -t bounds it, and says
 
 # Only a name needs the resolver, and so a thread: an address does not.
 t strace 'a numeric address is converted without a thread; a name has one' '
-	# Counted, not required absent: a sanitizer runtime has threads too.
-	strace -f -o calls -e trace=clone,clone3 "$bin/client" -q 127.0.0.1 $port &&
-	strace -f -o calls2 -e trace=clone,clone3 "$bin/client" -q localhost $port &&
+	# On a plain build of the source under test: the sanitizers have
+	# threads of their own, and LeakSanitizer fails under strace.
+	src=$bin/client.c && { [ -f "$src" ] || src=$top/client.c; } &&
+	cc -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o plain "$src" -pthread &&
+	strace -f -o calls -e trace=clone,clone3 ./plain -q 127.0.0.1 $port &&
+	strace -f -o calls2 -e trace=clone,clone3 ./plain -q localhost $port &&
 	c1=$(grep -c "clone" calls; :) && c2=$(grep -c "clone" calls2; :) &&
 	echo "threads made: $c1 for 127.0.0.1, $c2 for localhost" &&
 	[ "$c2" -gt "$c1" ]
