@@ -443,3 +443,12 @@ stalled_log() {
 	reader=$!
 	pids="$pids $reader"
 }
+
+# For python3 playing a supervisor (t11, t15): c, a client connected to
+# s, the socket accepted for it.
+connected='import signal, socket, subprocess, sys, time
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+c = socket.create_connection(ls.getsockname())
+s, _ = ls.accept()'

@@ -16,15 +16,6 @@ ms_since() {
 	echo $(( ($(date +%s%N) - $1) / 1000000 ))
 }
 
-# For python3 playing a supervisor: c, a client connected to s, the
-# socket accepted for it.
-connected='import socket, subprocess, sys, time
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-c = socket.create_connection(ls.getsockname())
-s, _ = ls.accept()'
-
 # first_reply PORT: wait while a server still starting refuses connections
 # (up to 5 s), then one check, which must pass: a server that listens
 # but never answers fails it at once.

@@ -184,15 +184,6 @@ sys.exit(r.returncode or p.wait(timeout=10))
 " "$bin/server" "$bin/tests/load"
 '
 
-# For python3 playing a supervisor: c, a client connected to s, the
-# socket accepted for it (as t11's).
-tcp_pair='import signal, socket, subprocess, sys, time
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-c = socket.create_connection(ls.getsockname())
-s, _ = ls.accept()'
-
 # Signals from a terminal or a supervisor: SIGHUP ends the server as
 # SIGTERM does, after the client in hand; SIGUSR1 and SIGUSR2 are ignored;
 # SIGQUIT quits at once (the test shell ignores it in its children: env
@@ -243,7 +234,7 @@ t ENV_SIGNALS 'SIGQUIT: the server quits at once, killed by it' '
 '
 
 t python3 '-i: SIGHUP, SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 before the byte: still served, exit 0' '
-	python3 -c "$tcp_pair
+	python3 -c "$connected
 p = subprocess.Popen([sys.argv[1], \"-i\"], stdin=s, stdout=s)
 s.close()
 time.sleep(0.3)
