@@ -84,7 +84,9 @@ time.sleep(20)
 	while [ ! -e "$T/deaf.ready" ] && [ $i -lt 100 ]; do
 		sleep 0.05; i=$((i + 1))
 	done
+	s0=$(date +%s%N)
 	"$@"; st=$?
+	echo $(( ($(date +%s%N) - s0) / 1000000 )) >"$T/took"
 	kill $! 2>/dev/null
 	exit $st' sh "$@"
 EOF
@@ -93,19 +95,17 @@ export T="$tmp"
 
 t NETNS,ip,python3 'a resolver that never answers: -t 0.5 gives up at about 0.5 s, naming -t' '
 	rm -f "$tmp/deaf.ready" &&
-	s0=$(date +%s%N) &&
 	exits_with 1 "^client: resolve nowhere\.example: no answer within 0\.5 s (-t); a numeric address needs no lookup\$" \
 	    "$tmp/deaf-dns" "$bin/client" -t 0.5 nowhere.example 9 &&
-	ms=$(( ($(date +%s%N) - s0) / 1000000 )) && echo "took $ms ms" &&
+	ms=$(cat "$tmp/took") && echo "the client took $ms ms" &&
 	[ "$ms" -ge 450 ] && [ "$ms" -lt 4000 ]
 '
 
 t NETNS,ip,python3 '-w 2 -t 0.5 and a resolver that never answers: -t, not -w, and not 2 s' '
 	rm -f "$tmp/deaf.ready" &&
-	s0=$(date +%s%N) &&
 	exits_with 1 "no answer within 0\.5 s (-t)" \
 	    "$tmp/deaf-dns" "$bin/client" -w 2 -t 0.5 nowhere.example 9 &&
-	ms=$(( ($(date +%s%N) - s0) / 1000000 )) && echo "took $ms ms" &&
+	ms=$(cat "$tmp/took") && echo "the client took $ms ms" &&
 	[ "$ms" -lt 1900 ] && ! grep -q "after waiting" cmd.err
 '
 
